@@ -1,0 +1,6 @@
+package io.pvedeploy.examples;
+
+/** Placeholder. */
+public final class Placeholder {
+  private Placeholder() {}
+}

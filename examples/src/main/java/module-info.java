@@ -1,0 +1,5 @@
+/** Runnable example programs. */
+module io.pvedeploy.examples {
+  requires io.pvedeploy.deploy;
+  requires io.pvedeploy.sandbox;
+}

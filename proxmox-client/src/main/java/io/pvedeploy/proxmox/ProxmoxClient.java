@@ -1,0 +1,6 @@
+package io.pvedeploy.proxmox;
+
+/** Placeholder. */
+public final class ProxmoxClient {
+  private ProxmoxClient() {}
+}

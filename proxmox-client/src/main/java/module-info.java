@@ -1,0 +1,9 @@
+/** The typed Proxmox VE client. Knows nothing of Docker or secrets stores. */
+module io.pvedeploy.proxmox {
+  requires transitive okhttp3;
+  requires com.squareup.moshi;
+  requires com.google.common;
+  requires org.slf4j;
+
+  exports io.pvedeploy.proxmox;
+}
