@@ -2,7 +2,12 @@
 module io.pvedeploy.sandbox {
   requires com.squareup.moshi;
   requires okhttp3.tls;
-  requires jdk.httpserver;
+  requires io.netty.codec.http;
+  requires io.netty.handler;
+  requires io.netty.transport;
+  requires io.netty.buffer;
+  requires io.netty.codec;
+  requires io.netty.common;
   requires org.slf4j;
 
   exports io.pvedeploy.sandbox;

@@ -1,0 +1,151 @@
+package io.pvedeploy.sandbox.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The QEMU guest agent endpoints, answered by the guest's backend when the agent is up. */
+final class AgentApi {
+  private static final int MAX_READ = 16 * 1024 * 1024;
+
+  private final Cluster cluster;
+  private final GuestBackend backend;
+
+  AgentApi(Cluster cluster, GuestBackend backend) {
+    this.cluster = cluster;
+    this.backend = backend;
+  }
+
+  void register(Api api) {
+    String base = "/nodes/{node}/qemu/{vmid}/agent";
+    api.on("POST", base + "/ping", c -> { agent(c); return Map.of("result", Map.of()); });
+    api.on("POST", base + "/exec", this::exec);
+    api.on("GET", base + "/exec-status", this::execStatus);
+    api.on("POST", base + "/file-write", this::fileWrite);
+    api.on("GET", base + "/file-read", this::fileRead);
+    api.on("GET", base + "/network-get-interfaces", this::interfaces);
+    api.on("GET", base + "/get-host-name", c -> Map.of("result", Map.of("host-name", agent(c).name())));
+    api.on("GET", base + "/get-osinfo", c -> {
+      agent(c);
+      return Map.of("result", Map.of("id", "debian", "name", "Debian GNU/Linux", "version-id", "12",
+          "pretty-name", "Debian GNU/Linux 12 (bookworm)", "kernel-release", "6.1.0-27-amd64", "machine", "x86_64"));
+    });
+  }
+
+  /** qemu-server's assert_agent_available, in its order. */
+  private Guest agent(Call c) {
+    Guest g = cluster.guest(c.node(), GuestType.QEMU, c.vmid());
+    if (!g.config.containsKey("agent")) {
+      throw ApiException.fail("No QEMU guest agent configured");
+    }
+    if (!g.running) {
+      throw ApiException.fail("VM " + g.vmid + " is not running");
+    }
+    if (!GuestApi.agentEnabled(g)) {
+      throw ApiException.fail("QEMU guest agent is not running");
+    }
+    return g;
+  }
+
+  private Object exec(Call c) {
+    Guest g = agent(c);
+    List<String> command = new ArrayList<>();
+    for (String part : c.list("command")) {
+      command.add(part);
+    }
+    if (command.isEmpty() && c.str("input-data") == null) {
+      throw ApiException.fail("command or input-data (or both) required");
+    }
+    Guest.ExecResult result = backend.exec(g, command, c.str("input-data"));
+    int pid = g.nextExecPid++;
+    g.execs.put(pid, result);
+    return Map.of("pid", pid);
+  }
+
+  private Object execStatus(Call c) {
+    Guest g = agent(c);
+    int pid = c.integer("pid");
+    Guest.ExecResult r = g.execs.get(pid);
+    if (r == null) {
+      throw ApiException.fail("Agent error: Invalid parameter 'pid'");
+    }
+    Map<String, Object> res = new LinkedHashMap<>();
+    res.put("exited", 1);
+    res.put("exitcode", r.exitcode());
+    if (!r.out().isEmpty()) {
+      res.put("out-data", r.out());
+    }
+    if (!r.err().isEmpty()) {
+      res.put("err-data", r.err());
+    }
+    return res;
+  }
+
+  /** {@code encode=1} (default): content is plain and PVE base64-encodes it for QEMU. */
+  private Object fileWrite(Call c) {
+    Guest g = agent(c);
+    String content = c.str("content");
+    byte[] bytes;
+    if (c.has("encode") && !c.flag("encode")) {
+      try {
+        bytes = Base64.getDecoder().decode(content);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.fail("Agent error: Guest agent command failed, error was 'Base64 decoding failed'");
+      }
+    } else {
+      bytes = content.getBytes(StandardCharsets.UTF_8);
+    }
+    backend.writeFile(g, c.str("file"), bytes);
+    return null;
+  }
+
+  private Object fileRead(Call c) {
+    Guest g = agent(c);
+    String file = c.str("file");
+    byte[] content = backend.readFile(g, file);
+    if (content == null) {
+      throw ApiException.fail("Agent error: Failed to open file '" + file + "': No such file or directory");
+    }
+    int count = c.has("count") ? c.integer("count") : MAX_READ;
+    int n = Math.min(count, content.length);
+    byte[] slice = java.util.Arrays.copyOf(content, n);
+    Map<String, Object> res = new LinkedHashMap<>();
+    boolean decode = !c.has("decode") || c.flag("decode");
+    res.put("content", decode ? new String(slice, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(slice));
+    res.put("bytes-read", n);
+    if (n < content.length && count >= MAX_READ) {
+      res.put("truncated", 1);
+    }
+    return res;
+  }
+
+  private Object interfaces(Call c) {
+    Guest g = agent(c);
+    List<Map<String, Object>> res = new ArrayList<>();
+    backend.interfaces(g).forEach((name, v) -> {
+      List<Map<String, Object>> ips = new ArrayList<>();
+      ips.add(address("ipv4", v[1]));
+      ips.add(address("ipv6", v[2]));
+      Map<String, Object> i = new LinkedHashMap<>();
+      i.put("name", name);
+      i.put("hardware-address", v[0]);
+      i.put("ip-addresses", ips);
+      i.put("statistics", Map.of("rx-bytes", 0, "rx-packets", 0, "rx-errs", 0, "rx-dropped", 0,
+          "tx-bytes", 0, "tx-packets", 0, "tx-errs", 0, "tx-dropped", 0));
+      res.add(i);
+    });
+    return Map.of("result", res);
+  }
+
+  private static Map<String, Object> address(String type, String cidr) {
+    String[] parts = cidr.split("/");
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put("ip-address-type", type);
+    a.put("ip-address", parts[0]);
+    a.put("prefix", Integer.parseInt(parts[1]));
+    return a;
+  }
+}

@@ -1,0 +1,46 @@
+package io.pvedeploy.sandbox.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+/** A worker task, as {@code /nodes/{node}/tasks} shows it. Mutated only under the cluster lock. */
+final class Task {
+  /** What happens when the task's time is up; throwing ApiException fails the task. */
+  @FunctionalInterface
+  interface Work {
+    void finish(Task task);
+  }
+
+  /** Cleanup when the task fails (fault, error, stop): e.g. drop a half-created guest. */
+  @FunctionalInterface
+  interface OnFailure {
+    void failed(Task task, String error);
+  }
+
+  final Upid upid;
+  final String upidText;
+  final List<String> log = new ArrayList<>();
+  String status = "running";
+  String exitStatus;
+  long endtime;
+  Work work;
+  OnFailure onFailure;
+  /** The guest whose config flock this task holds while it runs (lock_config). */
+  Guest flockGuest;
+  boolean holdsFlock;
+  ScheduledFuture<?> pending;
+
+  Task(Upid upid) {
+    this.upid = upid;
+    this.upidText = upid.toString();
+  }
+
+  boolean running() {
+    return status.equals("running");
+  }
+
+  boolean failed() {
+    return !running() && !"OK".equals(exitStatus) && !exitStatus.startsWith("WARNINGS");
+  }
+}
