@@ -2,6 +2,7 @@
 module io.pvedeploy.proxmox {
   requires transitive okhttp3;
   requires com.squareup.moshi;
+  requires okio;
   requires com.google.common;
   requires org.slf4j;
 

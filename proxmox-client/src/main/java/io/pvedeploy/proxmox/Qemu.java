@@ -1,0 +1,75 @@
+package io.pvedeploy.proxmox;
+
+/** {@code /nodes/{node}/qemu/{vmid}}: one VM. */
+public final class Qemu {
+  private final Node node;
+  private final int vmid;
+
+  Qemu(Node node, int vmid) {
+    this.node = node;
+    this.vmid = vmid;
+  }
+
+  public int vmid() {
+    return vmid;
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  String path() {
+    return node.path() + Transport.path("qemu", vmid);
+  }
+
+  /** {@code GET …/config}. */
+  public QemuConfig config() throws ProxmoxException {
+    return QemuConfig.from(Json.object(node.client().transport().get(path() + "/config", Params.of()), "vm config"));
+  }
+
+  /** {@code PUT …/config}: applies the change synchronously. */
+  public void updateConfig(ConfigUpdate update) throws ProxmoxException {
+    if (update.isEmpty()) {
+      throw new IllegalArgumentException("the config update sets and deletes nothing");
+    }
+    node.client().transport().put(path() + "/config", update.toParams());
+  }
+
+  /** {@code POST …/config}: applies the change as a task (for changes that take a while). */
+  public Task updateConfigAsync(ConfigUpdate update) throws ProxmoxException {
+    if (update.isEmpty()) {
+      throw new IllegalArgumentException("the config update sets and deletes nothing");
+    }
+    return node.startTask(path() + "/config", update.toParams(), "POST");
+  }
+
+  /** {@code POST …/clone}: a new VM from this one (usually a template). */
+  public Task clone(CloneSpec spec) throws ProxmoxException {
+    return node.startTask(path() + "/clone", spec.toParams(), "POST");
+  }
+
+  /** {@code …/status}. */
+  public GuestPower status() {
+    return new GuestPower(node, path(), vmid);
+  }
+
+  /** {@code …/snapshot}. */
+  public Snapshots snapshots() {
+    return new Snapshots(node, path());
+  }
+
+  /** {@code …/agent}: the QEMU guest agent inside the VM. */
+  public Agent agent() {
+    return new Agent(node, path());
+  }
+
+  /** {@code DELETE …}: destroys the VM (PVE refuses a running one). */
+  public Task delete(GuestDeletion how) throws ProxmoxException {
+    return node.startTask(path(), how.toParams(false), "DELETE");
+  }
+
+  @Override
+  public String toString() {
+    return "Qemu[" + node.name() + "/" + vmid + "]";
+  }
+}

@@ -1,0 +1,184 @@
+package io.pvedeploy.proxmox;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.util.List;
+import java.util.Map;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one API call and returns PVE's {@code data}, or throws the typed failure; retries what
+ * the {@link RetryPolicy} allows. Everything above this class speaks in paths and {@link Params}.
+ */
+final class Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxmoxClient.class);
+
+  final OkHttpClient http;
+  final HttpUrl baseUrl;
+  final RetryPolicy retry;
+
+  Transport(OkHttpClient http, HttpUrl baseUrl, RetryPolicy retry) {
+    this.http = http;
+    this.baseUrl = baseUrl;
+    this.retry = retry;
+  }
+
+  /** The whole JSON answer: {@code data} plus any siblings PVE sends (e.g. {@code total}). */
+  record Answer(Object data, Map<String, Object> envelope) {}
+
+  Object get(String path, Params params) throws ProxmoxException {
+    return call("GET", path, params).data();
+  }
+
+  Object post(String path, Params params) throws ProxmoxException {
+    return call("POST", path, params).data();
+  }
+
+  Object put(String path, Params params) throws ProxmoxException {
+    return call("PUT", path, params).data();
+  }
+
+  Object delete(String path, Params params) throws ProxmoxException {
+    return call("DELETE", path, params).data();
+  }
+
+  /** Builds a path from raw segments, percent-encoding each one. */
+  static String path(Object... segments) {
+    StringBuilder out = new StringBuilder();
+    for (Object segment : segments) {
+      out.append('/')
+          .append(URLEncoder.encode(segment.toString(), StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return out.toString();
+  }
+
+  Answer call(String method, String path, Params params) throws ProxmoxException {
+    int attempt = 1;
+    while (true) {
+      try {
+        return callOnce(method, path, params);
+      } catch (ProxmoxException failure) {
+        boolean safe =
+            method.equals("GET")
+                || failure instanceof GuestLockedException
+                || failure instanceof LockTimeoutException;
+        if (!failure.isRetryable() || !safe || attempt >= retry.maxAttempts()) {
+          throw failure;
+        }
+        long delay = retry.delayAfter(attempt).toMillis();
+        LOG.debug("{} {} failed ({}), attempt {} of {}; retrying in {} ms", method, path,
+            failure.getClass().getSimpleName(), attempt, retry.maxAttempts(), delay);
+        sleep(delay, failure);
+        attempt++;
+      }
+    }
+  }
+
+  private static void sleep(long millis, ProxmoxException pending) throws ProxmoxException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pending.addSuppressed(e);
+      throw pending;
+    }
+  }
+
+  private Answer callOnce(String method, String path, Params params) throws ProxmoxException {
+    Request request = request(method, path, params);
+    long started = System.nanoTime();
+    try (Response response = http.newCall(request).execute()) {
+      LOG.debug("{} {} -> {} ({} ms)", method, path, response.code(),
+          (System.nanoTime() - started) / 1_000_000);
+      ResponseBody body = response.body();
+      Object parsed = null;
+      if (body != null && body.contentLength() != 0) {
+        try {
+          parsed = Json.read(body.source());
+        } catch (IOException | RuntimeException notJson) {
+          if (response.isSuccessful()) {
+            throw new UnexpectedResponseException(
+                method + " " + path + ": PVE answered " + response.code()
+                    + " with a body that is not JSON", notJson);
+          }
+        }
+      }
+      if (!response.isSuccessful()) {
+        Map<String, Object> errors = null;
+        if (parsed instanceof Map && ((Map<?, ?>) parsed).get("errors") instanceof Map) {
+          errors = Json.object(((Map<?, ?>) parsed).get("errors"), "errors");
+        }
+        String message = response.message();
+        if (message.isEmpty() && parsed instanceof Map && ((Map<?, ?>) parsed).get("message") != null) {
+          // A reverse proxy speaking HTTP/2 drops the reason phrase; newer PVE versions also
+          // put the text in the body.
+          message = String.valueOf(((Map<?, ?>) parsed).get("message"));
+        }
+        throw Failures.fromResponse(method, path, response.code(), message, errors);
+      }
+      Map<String, Object> envelope = Json.object(parsed, method + " " + path);
+      return new Answer(envelope.get("data"), envelope);
+    } catch (Authenticator.AuthFailure auth) {
+      throw auth.failure();
+    } catch (IOException io) {
+      throw connectionFailure(method, path, io);
+    }
+  }
+
+  private Request request(String method, String path, Params params) {
+    HttpUrl.Builder url = baseUrl.newBuilder().addEncodedPathSegments(path.substring(1));
+    RequestBody body = null;
+    if (method.equals("GET") || method.equals("DELETE")) {
+      params.asMap().forEach((k, values) -> values.forEach(v -> url.addQueryParameter(k, v)));
+    } else {
+      FormBody.Builder form = new FormBody.Builder();
+      params.asMap().forEach((k, values) -> values.forEach(v -> form.add(k, v)));
+      body = form.build();
+    }
+    return new Request.Builder().url(url.build()).method(method, body).build();
+  }
+
+  private ProxmoxException connectionFailure(String method, String path, IOException io) {
+    String target = baseUrl.host() + ":" + baseUrl.port();
+    for (Throwable t = io; t != null; t = t.getCause()) {
+      if (t instanceof CertificateException) {
+        String why = t.getMessage();
+        boolean pinned = why != null && why.contains("pinned to");
+        return new ConnectionException(
+            method + " " + path + ": TLS with " + target + " refused: " + why
+                + (pinned ? "" : ". The node's certificate is not trusted: a fresh PVE node has a"
+                    + " self-signed one. Pin its fingerprint (TlsPolicy.pinnedFingerprint, as"
+                    + " shown in Node → System → Certificates) or trust its CA"
+                    + " (TlsPolicy.trustCertificates with /etc/pve/pve-root-ca.pem)."),
+            0, method, path, null, io);
+      }
+    }
+    if (io instanceof javax.net.ssl.SSLException) {
+      return new ConnectionException(
+          method + " " + path + ": TLS with " + target + " failed: " + io.getMessage()
+              + ". If the node has a self-signed certificate, pin its fingerprint"
+              + " (TlsPolicy.pinnedFingerprint) or trust its CA (TlsPolicy.trustCertificates).",
+          0, method, path, null, io);
+    }
+    String kind = io instanceof InterruptedIOException ? "timed out" : "failed";
+    return new ConnectionException(
+        method + " " + path + ": connection to " + target + " " + kind + ": " + io
+            + ". Check that the node is reachable on that port (PVE listens on 8006).",
+        0, method, path, null, io);
+  }
+
+  static List<String> strings(List<Object> values) {
+    return values.stream().map(String::valueOf).toList();
+  }
+}
