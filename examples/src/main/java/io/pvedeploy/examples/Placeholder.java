@@ -1,6 +1,0 @@
-package io.pvedeploy.examples;
-
-/** Placeholder. */
-public final class Placeholder {
-  private Placeholder() {}
-}
