@@ -23,12 +23,9 @@ public final class Cluster {
     if (type != null) {
       params.put("type", type.apiName());
     }
-    List<Map<String, Object>> rows = Json.objects(transport.get("/cluster/resources", params), "resources");
-    List<ClusterResource> out = new ArrayList<>(rows.size());
-    for (Map<String, Object> row : rows) {
-      out.add(ClusterResource.from(row));
-    }
-    return out;
+    List<ClusterResource> resources =
+        transport.getStreamed("/cluster/resources", params, ClusterResource::readAll);
+    return resources == null ? List.of() : resources;
   }
 
   /** {@code GET /cluster/nextid}: the lowest free vmid. */

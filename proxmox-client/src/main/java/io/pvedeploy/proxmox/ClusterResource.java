@@ -1,6 +1,9 @@
 package io.pvedeploy.proxmox;
 
-import java.util.Map;
+import com.squareup.moshi.JsonReader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -52,16 +55,79 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
     return status.equals("running");
   }
 
-  static ClusterResource from(Map<String, Object> d) {
-    return new ClusterResource(
-        Json.string(d, "id", ""), Json.string(d, "type", ""), Json.string(d, "node", ""),
-        Json.intValue(d, "vmid", 0),
-        Json.string(d, "name", Json.string(d, "storage", "")),
-        Json.string(d, "status", ""), Json.bool(d, "template", false),
-        Optional.ofNullable(Json.string(d, "lock")), Json.doubleValue(d, "cpu", 0),
-        Json.doubleValue(d, "maxcpu", 0), Json.longValue(d, "mem", 0),
-        Json.longValue(d, "maxmem", 0), Json.longValue(d, "disk", 0),
-        Json.longValue(d, "maxdisk", 0), Json.longValue(d, "uptime", 0),
-        Json.string(d, "tags", ""), Optional.ofNullable(Json.string(d, "pool")));
+  private static final JsonReader.Options FIELDS = JsonReader.Options.of(
+      "id", "type", "node", "vmid", "name", "storage", "status", "template", "lock", "cpu",
+      "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime", "tags", "pool");
+
+  /**
+   * Reads the {@code data} array of {@code /cluster/resources} straight from the token stream:
+   * a cluster can hold thousands of guests, and a map per entry would cost more than the
+   * request.
+   */
+  static List<ClusterResource> readAll(JsonReader reader) throws IOException {
+    List<ClusterResource> out = new ArrayList<>();
+    reader.beginArray();
+    while (reader.hasNext()) {
+      out.add(read(reader));
+    }
+    reader.endArray();
+    return out;
   }
+
+  private static ClusterResource read(JsonReader reader) throws IOException {
+    String id = "";
+    String type = "";
+    String node = "";
+    int vmid = 0;
+    String name = null;
+    String storage = "";
+    String status = "";
+    boolean template = false;
+    String lock = null;
+    double cpu = 0;
+    double maxCpu = 0;
+    long memory = 0;
+    long maxMemory = 0;
+    long disk = 0;
+    long maxDisk = 0;
+    long uptime = 0;
+    String tags = "";
+    String pool = null;
+    reader.beginObject();
+    while (reader.hasNext()) {
+      switch (reader.selectName(FIELDS)) {
+        case 0 -> id = orEmpty(Json.nextString(reader));
+        case 1 -> type = orEmpty(Json.nextString(reader));
+        case 2 -> node = orEmpty(Json.nextString(reader));
+        case 3 -> vmid = (int) Json.nextLong(reader, 0);
+        case 4 -> name = Json.nextString(reader);
+        case 5 -> storage = orEmpty(Json.nextString(reader));
+        case 6 -> status = orEmpty(Json.nextString(reader));
+        case 7 -> template = Json.nextBoolean(reader);
+        case 8 -> lock = Json.nextString(reader);
+        case 9 -> cpu = Json.nextDouble(reader, 0);
+        case 10 -> maxCpu = Json.nextDouble(reader, 0);
+        case 11 -> memory = Json.nextLong(reader, 0);
+        case 12 -> maxMemory = Json.nextLong(reader, 0);
+        case 13 -> disk = Json.nextLong(reader, 0);
+        case 14 -> maxDisk = Json.nextLong(reader, 0);
+        case 15 -> uptime = Json.nextLong(reader, 0);
+        case 16 -> tags = orEmpty(Json.nextString(reader));
+        case 17 -> pool = Json.nextString(reader);
+        default -> {
+          reader.skipName();
+          reader.skipValue();
+        }
+      }
+    }
+    reader.endObject();
+    return new ClusterResource(id, type, node, vmid, name != null ? name : storage, status,
+        template, Optional.ofNullable(lock), cpu, maxCpu, memory, maxMemory, disk, maxDisk, uptime,
+        tags, Optional.ofNullable(pool));
+  }
+
+  private static String orEmpty(String value) {
+    return value == null ? "" : value;
+  }
+
 }

@@ -26,7 +26,7 @@ final class Json {
     return readValue(reader);
   }
 
-  private static Object readValue(JsonReader reader) throws IOException {
+  static Object readValue(JsonReader reader) throws IOException {
     switch (reader.peek()) {
       case BEGIN_OBJECT: {
         Map<String, Object> map = new LinkedHashMap<>();
@@ -66,6 +66,56 @@ final class Json {
       default:
         throw new IOException("unexpected JSON token " + reader.peek() + " at " + reader.getPath());
     }
+  }
+
+  /** The next value as a string, whatever its JSON type; null for null. */
+  static String nextString(JsonReader reader) throws IOException {
+    switch (reader.peek()) {
+      case NULL:
+        return reader.nextNull();
+      case BOOLEAN:
+        return reader.nextBoolean() ? "1" : "0";
+      case STRING:
+      case NUMBER:
+        return reader.nextString();
+      default:
+        reader.skipValue();
+        return null;
+    }
+  }
+
+  /** The next value as a long: numbers, numeric strings, booleans; {@code fallback} otherwise. */
+  static long nextLong(JsonReader reader, long fallback) throws IOException {
+    String text = nextString(reader);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException notIntegral) {
+      try {
+        return (long) Double.parseDouble(text);
+      } catch (NumberFormatException notANumber) {
+        return fallback;
+      }
+    }
+  }
+
+  static double nextDouble(JsonReader reader, double fallback) throws IOException {
+    String text = nextString(reader);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException notANumber) {
+      return fallback;
+    }
+  }
+
+  static boolean nextBoolean(JsonReader reader) throws IOException {
+    String text = nextString(reader);
+    return text != null && (text.equals("1") || text.equalsIgnoreCase("true"));
   }
 
   @SuppressWarnings("unchecked")

@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.util.List;
 import java.util.Map;
+import com.squareup.moshi.JsonDataException;
+import com.squareup.moshi.JsonEncodingException;
+import com.squareup.moshi.JsonReader;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -37,6 +40,21 @@ final class Transport {
   /** The whole JSON answer: {@code data} plus any siblings PVE sends (e.g. {@code total}). */
   record Answer(Object data, Map<String, Object> envelope) {}
 
+  /**
+   * Reads an answer's {@code data} straight from the token stream, for large answers where
+   * building a map per entry first would cost more than the request itself.
+   */
+  @FunctionalInterface
+  interface DataReader<T> {
+    T read(JsonReader reader) throws IOException, ProxmoxException;
+  }
+
+  /** The whole answer, as plain Java values. */
+  private static final DataReader<Answer> TREE = reader -> {
+    Map<String, Object> envelope = Json.object(Json.readValue(reader), "answer");
+    return new Answer(envelope.get("data"), envelope);
+  };
+
   Object get(String path, Params params) throws ProxmoxException {
     return call("GET", path, params).data();
   }
@@ -64,10 +82,32 @@ final class Transport {
   }
 
   Answer call(String method, String path, Params params) throws ProxmoxException {
+    return call(method, path, params, TREE);
+  }
+
+  /** {@code GET path}, with {@code data} read by {@code reader}; null data gives null. */
+  <T> T getStreamed(String path, Params params, DataReader<T> reader) throws ProxmoxException {
+    return call("GET", path, params, json -> {
+      T result = null;
+      json.beginObject();
+      while (json.hasNext()) {
+        if (json.nextName().equals("data") && json.peek() != JsonReader.Token.NULL) {
+          result = reader.read(json);
+        } else {
+          json.skipValue();
+        }
+      }
+      json.endObject();
+      return result;
+    });
+  }
+
+  private <T> T call(String method, String path, Params params, DataReader<T> reader)
+      throws ProxmoxException {
     int attempt = 1;
     while (true) {
       try {
-        return callOnce(method, path, params);
+        return callOnce(method, path, params, reader);
       } catch (ProxmoxException failure) {
         boolean safe =
             method.equals("GET")
@@ -95,40 +135,49 @@ final class Transport {
     }
   }
 
-  private Answer callOnce(String method, String path, Params params) throws ProxmoxException {
+  private <T> T callOnce(String method, String path, Params params, DataReader<T> reader)
+      throws ProxmoxException {
     Request request = request(method, path, params);
     long started = System.nanoTime();
     try (Response response = http.newCall(request).execute()) {
       LOG.debug("{} {} -> {} ({} ms)", method, path, response.code(),
           (System.nanoTime() - started) / 1_000_000);
       ResponseBody body = response.body();
+      if (response.isSuccessful()) {
+        if (body == null || body.contentLength() == 0) {
+          throw new UnexpectedResponseException(
+              method + " " + path + ": PVE answered " + response.code() + " with no body");
+        }
+        JsonReader json = JsonReader.of(body.source());
+        json.setLenient(true);
+        try {
+          return reader.read(json);
+        } catch (JsonEncodingException | JsonDataException | IllegalStateException notJson) {
+          // Malformed JSON, or JSON of another shape; a broken connection stays an IOException.
+          throw new UnexpectedResponseException(
+              method + " " + path + ": PVE answered " + response.code()
+                  + " with a body this client cannot read: " + notJson.getMessage(), notJson);
+        }
+      }
       Object parsed = null;
       if (body != null && body.contentLength() != 0) {
         try {
           parsed = Json.read(body.source());
         } catch (IOException | RuntimeException notJson) {
-          if (response.isSuccessful()) {
-            throw new UnexpectedResponseException(
-                method + " " + path + ": PVE answered " + response.code()
-                    + " with a body that is not JSON", notJson);
-          }
+          // An error answer without a JSON body: its status line says it all.
         }
       }
-      if (!response.isSuccessful()) {
-        Map<String, Object> errors = null;
-        if (parsed instanceof Map && ((Map<?, ?>) parsed).get("errors") instanceof Map) {
-          errors = Json.object(((Map<?, ?>) parsed).get("errors"), "errors");
-        }
-        String message = response.message();
-        if (message.isEmpty() && parsed instanceof Map && ((Map<?, ?>) parsed).get("message") != null) {
-          // A reverse proxy speaking HTTP/2 drops the reason phrase; newer PVE versions also
-          // put the text in the body.
-          message = String.valueOf(((Map<?, ?>) parsed).get("message"));
-        }
-        throw Failures.fromResponse(method, path, response.code(), message, errors);
+      Map<String, Object> errors = null;
+      if (parsed instanceof Map && ((Map<?, ?>) parsed).get("errors") instanceof Map) {
+        errors = Json.object(((Map<?, ?>) parsed).get("errors"), "errors");
       }
-      Map<String, Object> envelope = Json.object(parsed, method + " " + path);
-      return new Answer(envelope.get("data"), envelope);
+      String message = response.message();
+      if (message.isEmpty() && parsed instanceof Map && ((Map<?, ?>) parsed).get("message") != null) {
+        // A reverse proxy speaking HTTP/2 drops the reason phrase; newer PVE versions also
+        // put the text in the body.
+        message = String.valueOf(((Map<?, ?>) parsed).get("message"));
+      }
+      throw Failures.fromResponse(method, path, response.code(), message, errors);
     } catch (Authenticator.AuthFailure auth) {
       throw auth.failure();
     } catch (IOException io) {
