@@ -45,3 +45,24 @@ require_debian_packages() {
     _install "${missing[@]}"
   fi
 }
+
+# Starts Debian's dockerd by hand (there is no systemd here) unless a daemon already answers.
+require_dockerd() {
+  require_debian_packages docker.io docker-compose
+  if docker info >/dev/null 2>&1; then
+    return
+  fi
+  local log=/var/log/pvedeploy-dockerd.log
+  echo "Starting dockerd (log: $log)" >&2
+  nohup dockerd >"$log" 2>&1 &
+  local i
+  for i in $(seq 1 60); do
+    if docker info >/dev/null 2>&1; then
+      return
+    fi
+    sleep 0.5
+  done
+  echo "dockerd did not come up within 30 s; its log says:" >&2
+  tail -20 "$log" >&2
+  exit 1
+}

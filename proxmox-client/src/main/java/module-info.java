@@ -4,6 +4,7 @@ module io.pvedeploy.proxmox {
   requires com.squareup.moshi;
   requires okio;
   requires com.google.common;
+  requires org.apache.commons.exec;
   requires org.slf4j;
 
   exports io.pvedeploy.proxmox;
