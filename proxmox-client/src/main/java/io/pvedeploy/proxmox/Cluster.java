@@ -24,7 +24,7 @@ public final class Cluster {
       params.put("type", type.apiName());
     }
     List<ClusterResource> resources =
-        transport.getStreamed("/cluster/resources", params, ClusterResource::readAll);
+        transport.getScanned("/cluster/resources", params, ClusterResource::readAll);
     return resources == null ? List.of() : resources;
   }
 

@@ -1,7 +1,5 @@
 package io.pvedeploy.proxmox;
 
-import com.squareup.moshi.JsonReader;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,16 +53,16 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
     return status.equals("running");
   }
 
-  private static final JsonReader.Options FIELDS = JsonReader.Options.of(
+  private static final JsonScanNames FIELDS = JsonScanNames.of(
       "id", "type", "node", "vmid", "name", "storage", "status", "template", "lock", "cpu",
       "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime", "tags", "pool");
 
   /**
-   * Reads the {@code data} array of {@code /cluster/resources} straight from the token stream:
-   * a cluster can hold thousands of guests, and a map per entry would cost more than the
-   * request.
+   * Reads the {@code data} array of {@code /cluster/resources} straight from the bytes: a
+   * cluster can hold thousands of guests, and a map per entry would cost more than the request
+   * (see {@link JsonScanner} for the figures).
    */
-  static List<ClusterResource> readAll(JsonReader reader) throws IOException {
+  static List<ClusterResource> readAll(JsonScanner reader) throws JsonScanException {
     List<ClusterResource> out = new ArrayList<>();
     reader.beginArray();
     while (reader.hasNext()) {
@@ -74,7 +72,7 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
     return out;
   }
 
-  private static ClusterResource read(JsonReader reader) throws IOException {
+  private static ClusterResource read(JsonScanner reader) throws JsonScanException {
     String id = "";
     String type = "";
     String node = "";
@@ -95,29 +93,26 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
     String pool = null;
     reader.beginObject();
     while (reader.hasNext()) {
-      switch (reader.selectName(FIELDS)) {
-        case 0 -> id = orEmpty(Json.nextString(reader));
-        case 1 -> type = orEmpty(Json.nextString(reader));
-        case 2 -> node = orEmpty(Json.nextString(reader));
-        case 3 -> vmid = (int) Json.nextLong(reader, 0);
-        case 4 -> name = Json.nextString(reader);
-        case 5 -> storage = orEmpty(Json.nextString(reader));
-        case 6 -> status = orEmpty(Json.nextString(reader));
-        case 7 -> template = Json.nextBoolean(reader);
-        case 8 -> lock = Json.nextString(reader);
-        case 9 -> cpu = Json.nextDouble(reader, 0);
-        case 10 -> maxCpu = Json.nextDouble(reader, 0);
-        case 11 -> memory = Json.nextLong(reader, 0);
-        case 12 -> maxMemory = Json.nextLong(reader, 0);
-        case 13 -> disk = Json.nextLong(reader, 0);
-        case 14 -> maxDisk = Json.nextLong(reader, 0);
-        case 15 -> uptime = Json.nextLong(reader, 0);
-        case 16 -> tags = orEmpty(Json.nextString(reader));
-        case 17 -> pool = Json.nextString(reader);
-        default -> {
-          reader.skipName();
-          reader.skipValue();
-        }
+      switch (reader.nextName(FIELDS)) {
+        case 0 -> id = orEmpty(reader.nextStringOrNull());
+        case 1 -> type = orEmpty(reader.nextStringOrNull());
+        case 2 -> node = orEmpty(reader.nextStringOrNull());
+        case 3 -> vmid = (int) reader.nextLong(0);
+        case 4 -> name = reader.nextStringOrNull();
+        case 5 -> storage = orEmpty(reader.nextStringOrNull());
+        case 6 -> status = orEmpty(reader.nextStringOrNull());
+        case 7 -> template = reader.nextBooleanish();
+        case 8 -> lock = reader.nextStringOrNull();
+        case 9 -> cpu = reader.nextDouble(0);
+        case 10 -> maxCpu = reader.nextDouble(0);
+        case 11 -> memory = reader.nextLong(0);
+        case 12 -> maxMemory = reader.nextLong(0);
+        case 13 -> disk = reader.nextLong(0);
+        case 14 -> maxDisk = reader.nextLong(0);
+        case 15 -> uptime = reader.nextLong(0);
+        case 16 -> tags = orEmpty(reader.nextStringOrNull());
+        case 17 -> pool = reader.nextStringOrNull();
+        default -> reader.skipValue();
       }
     }
     reader.endObject();

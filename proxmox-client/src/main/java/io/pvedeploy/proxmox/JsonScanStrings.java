@@ -1,0 +1,36 @@
+package io.pvedeploy.proxmox;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Remembers the short ASCII strings one scan has built, so each repeat returns the same
+ * {@code String}: PVE repeats {@code lxc}, {@code qemu}, {@code running}, {@code stopped} and
+ * node names in every entry of {@code /cluster/resources}. With the word the scanner has already
+ * loaded as the key, a hit costs a multiply and a compare instead of two allocations, and
+ * the answer keeps one copy of each instead of thousands.
+ *
+ * <p>Direct-mapped: a unique string (a guest's name) just takes the slot over, so a miss costs
+ * no more than the allocation it would have made anyway.
+ */
+final class JsonScanStrings {
+  private static final int SLOTS = 256;
+
+  private final long[] words = new long[SLOTS];
+  private final String[] strings = new String[SLOTS];
+
+  /**
+   * The string of {@code length} (0 to {@link JsonScanNames#MAX_WORD_LENGTH}) ASCII bytes at
+   * {@code in[from]}, none of them 0, which {@code word} holds little-endian.
+   */
+  String ascii(long word, byte[] in, int from, int length) {
+    int slot = (int) ((word * 0x9E3779B97F4A7C15L) >>> 56);
+    String cached = strings[slot];
+    if (cached != null && words[slot] == word) {
+      return cached;
+    }
+    String fresh = new String(in, from, length, StandardCharsets.ISO_8859_1);
+    words[slot] = word;
+    strings[slot] = fresh;
+    return fresh;
+  }
+}
