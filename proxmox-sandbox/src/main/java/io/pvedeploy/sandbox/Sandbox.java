@@ -84,6 +84,22 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /** API requests served so far (all of them, including failures). */
+  /** The node's shell over SSH, when the sandbox was built with {@link Builder#nodeSsh(boolean)}. */
+  public java.util.Optional<SshEndpoint> ssh() {
+    return java.util.Optional.ofNullable(server.ssh());
+  }
+
+  /** What the sandbox's guests are made of. */
+  public enum Guests {
+    /** State only: nothing runs; milliseconds per operation. */
+    SIMULATED,
+    /**
+     * Real LXC containers (unprivileged by default) on a bridge the sandbox owns; QEMU guests are
+     * containers running a real QEMU guest agent. Needs root and Debian's lxc package.
+     */
+    LXC
+  }
+
   public long requestCount() {
     return server.requestCount();
   }
@@ -108,6 +124,9 @@ public final class Sandbox implements AutoCloseable {
     private Duration lockTimeout = Duration.ofSeconds(10);
     private int simulatedGuests;
     private final Map<String, String> tfaUsers = new LinkedHashMap<>();
+    private Guests guests = Guests.SIMULATED;
+    private boolean nodeSsh;
+    private Path cacheDir;
 
     private Builder() {}
 
@@ -194,6 +213,33 @@ public final class Sandbox implements AutoCloseable {
       return this;
     }
 
+    /** What the guests are made of; {@link Guests#SIMULATED} by default. */
+    public Builder guests(Guests guests) {
+      if (guests == null) {
+        throw new IllegalArgumentException("guests must be SIMULATED or LXC");
+      }
+      this.guests = guests;
+      return this;
+    }
+
+    /** Also serve the node's shell (pct, qm, vzdump) over a real sshd on loopback. */
+    public Builder nodeSsh(boolean nodeSsh) {
+      this.nodeSsh = nodeSsh;
+      return this;
+    }
+
+    /**
+     * Where expensive artifacts (the Debian template) are cached across sandboxes; default
+     * {@code ~/.cache/pvedeploy-sandbox}.
+     */
+    public Builder cacheDir(Path dir) {
+      if (dir == null) {
+        throw new IllegalArgumentException("cache dir must not be null");
+      }
+      this.cacheDir = dir;
+      return this;
+    }
+
     /** Starts serving; same as {@link #start()}. */
     public Sandbox build() {
       return start();
@@ -201,7 +247,10 @@ public final class Sandbox implements AutoCloseable {
 
     public Sandbox start() {
       return new Sandbox(SandboxServer.start(new SandboxServer.Options(
-          nodes, port, stateDir, taskDuration, simulatedGuests, Map.copyOf(tfaUsers), lockTimeout)));
+          nodes, port, stateDir, taskDuration, simulatedGuests, Map.copyOf(tfaUsers), lockTimeout,
+          guests, nodeSsh,
+          cacheDir != null ? cacheDir
+              : Path.of(System.getProperty("user.home"), ".cache", "pvedeploy-sandbox"))));
     }
   }
 }

@@ -15,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
  * </pre>
  *
  * Prints exactly one JSON line on stdout once ready ({@code url}, {@code fingerprint},
- * {@code tokenId}, {@code tokenSecret}, {@code user}, {@code password}) and serves until killed;
+ * {@code tokenId}, {@code tokenSecret}, {@code user}, {@code password}, and with {@code --ssh
+ * true} {@code ssh}: host, port, user, identityFile, knownHostsFile) and serves until killed;
  * logs go to stderr. Faults: {@code POST /api2/json/sandbox/faults} with {@code action} =
  * failNext ({@code count, method, path, status, message}) | slowTasks ({@code ms}) | failTasks
  * ({@code type, exitstatus}) | taskNotYetVisible ({@code count}) | clear; root@pam or token auth.
@@ -23,7 +24,8 @@ import java.util.concurrent.CountDownLatch;
 public final class SandboxMain {
   private static final String USAGE =
       "usage: java -jar proxmox-sandbox.jar [--port N] [--nodes pve1,pve2,...] [--state-dir DIR]\n"
-          + "       [--task-duration MS] [--simulated-guests N] [--lock-timeout MS]";
+          + "       [--task-duration MS] [--simulated-guests N] [--lock-timeout MS]\n"
+          + "       [--guests simulated|lxc] [--ssh true|false] [--cache-dir DIR]";
 
   private SandboxMain() {}
 
@@ -47,6 +49,9 @@ public final class SandboxMain {
           case "--task-duration" -> builder.taskDuration(Duration.ofMillis(Long.parseLong(value)));
           case "--lock-timeout" -> builder.lockTimeout(Duration.ofMillis(Long.parseLong(value)));
           case "--simulated-guests" -> builder.simulatedGuests(Integer.parseInt(value));
+          case "--guests" -> builder.guests(Sandbox.Guests.valueOf(value.toUpperCase(java.util.Locale.ROOT)));
+          case "--ssh" -> builder.nodeSsh(Boolean.parseBoolean(value));
+          case "--cache-dir" -> builder.cacheDir(Path.of(value));
           default -> throw new IllegalArgumentException("unknown flag " + flag);
         }
       }
@@ -70,7 +75,11 @@ public final class SandboxMain {
   static String readyLine(Sandbox s) {
     return "{\"url\":" + quote(s.url()) + ",\"fingerprint\":" + quote(s.fingerprint())
         + ",\"tokenId\":" + quote(s.tokenId()) + ",\"tokenSecret\":" + quote(s.tokenSecret())
-        + ",\"user\":" + quote(s.user()) + ",\"password\":" + quote(s.password()) + "}";
+        + ",\"user\":" + quote(s.user()) + ",\"password\":" + quote(s.password())
+        + s.ssh().map(e -> ",\"ssh\":{\"host\":" + quote(e.host()) + ",\"port\":" + e.port()
+            + ",\"user\":" + quote(e.user()) + ",\"identityFile\":" + quote(e.identityFile().toString())
+            + ",\"knownHostsFile\":" + quote(e.knownHostsFile().toString()) + "}").orElse("")
+        + "}";
   }
 
   private static String quote(String s) {

@@ -21,15 +21,28 @@ final class AgentApi {
 
   void register(Api api) {
     String base = "/nodes/{node}/qemu/{vmid}/agent";
-    api.on("POST", base + "/ping", c -> { agent(c); return Map.of("result", Map.of()); });
+    api.on("POST", base + "/ping", c -> {
+      Qga qga = backend.agent(agent(c));
+      if (qga != null) {
+        call(qga, "guest-ping", null);
+      }
+      return Map.of("result", Map.of());
+    });
     api.on("POST", base + "/exec", this::exec);
     api.on("GET", base + "/exec-status", this::execStatus);
     api.on("POST", base + "/file-write", this::fileWrite);
     api.on("GET", base + "/file-read", this::fileRead);
     api.on("GET", base + "/network-get-interfaces", this::interfaces);
-    api.on("GET", base + "/get-host-name", c -> Map.of("result", Map.of("host-name", agent(c).name())));
+    api.on("GET", base + "/get-host-name", c -> {
+      Guest g = agent(c);
+      Qga qga = backend.agent(g);
+      return Map.of("result", qga != null ? call(qga, "guest-get-host-name", null) : Map.of("host-name", g.name()));
+    });
     api.on("GET", base + "/get-osinfo", c -> {
-      agent(c);
+      Qga qga = backend.agent(agent(c));
+      if (qga != null) {
+        return Map.of("result", call(qga, "guest-get-osinfo", null));
+      }
       return Map.of("result", Map.of("id", "debian", "name", "Debian GNU/Linux", "version-id", "12",
           "pretty-name", "Debian GNU/Linux 12 (bookworm)", "kernel-release", "6.1.0-27-amd64", "machine", "x86_64"));
     });
@@ -47,7 +60,22 @@ final class AgentApi {
     if (!GuestApi.agentEnabled(g)) {
       throw ApiException.fail("QEMU guest agent is not running");
     }
+    Qga qga = backend.agent(g);
+    if (qga != null && !qga.ping()) {
+      throw ApiException.fail("QEMU guest agent is not running");
+    }
     return g;
+  }
+
+  /** One command to the real agent; its errors as PVE reports them. */
+  private static Object call(Qga qga, String command, Map<String, Object> args) {
+    try {
+      return qga.call(command, args);
+    } catch (Qga.AgentError e) {
+      throw ApiException.fail("Agent error: " + e.getMessage());
+    } catch (IllegalStateException e) {
+      throw ApiException.fail("QEMU guest agent is not running");
+    }
   }
 
   private Object exec(Call c) {
@@ -59,6 +87,20 @@ final class AgentApi {
     if (command.isEmpty() && c.str("input-data") == null) {
       throw ApiException.fail("command or input-data (or both) required");
     }
+    Qga qga = backend.agent(g);
+    if (qga != null) {
+      if (command.isEmpty()) {
+        throw ApiException.fail("command or input-data (or both) required");
+      }
+      Map<String, Object> args = new LinkedHashMap<>();
+      args.put("path", command.get(0));
+      args.put("arg", command.subList(1, command.size()));
+      if (c.str("input-data") != null) {
+        args.put("input-data", Base64.getEncoder().encodeToString(c.str("input-data").getBytes(StandardCharsets.UTF_8)));
+      }
+      args.put("capture-output", true);
+      return call(qga, "guest-exec", args);
+    }
     Guest.ExecResult result = backend.exec(g, command, c.str("input-data"));
     int pid = g.nextExecPid++;
     g.execs.put(pid, result);
@@ -68,6 +110,28 @@ final class AgentApi {
   private Object execStatus(Call c) {
     Guest g = agent(c);
     int pid = c.integer("pid");
+    Qga qga = backend.agent(g);
+    if (qga != null) {
+      Map<?, ?> st = (Map<?, ?>) call(qga, "guest-exec-status", Map.of("pid", pid));
+      Map<String, Object> res = new LinkedHashMap<>();
+      res.put("exited", Boolean.TRUE.equals(st.get("exited")) ? 1 : 0);
+      for (String key : List.of("exitcode", "signal")) {
+        if (st.get(key) instanceof Number n) {
+          res.put(key, n.intValue());
+        }
+      }
+      for (String key : List.of("out-data", "err-data")) {
+        if (st.get(key) instanceof String b64) {
+          res.put(key, new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8));
+        }
+      }
+      for (String key : List.of("out-truncated", "err-truncated")) {
+        if (Boolean.TRUE.equals(st.get(key))) {
+          res.put(key, 1);
+        }
+      }
+      return res;
+    }
     Guest.ExecResult r = g.execs.get(pid);
     if (r == null) {
       throw ApiException.fail("Agent error: Invalid parameter 'pid'");
@@ -98,6 +162,16 @@ final class AgentApi {
     } else {
       bytes = content.getBytes(StandardCharsets.UTF_8);
     }
+    Qga qga = backend.agent(g);
+    if (qga != null) {
+      Object handle = call(qga, "guest-file-open", Map.of("path", c.str("file"), "mode", "w"));
+      try {
+        call(qga, "guest-file-write", Map.of("handle", handle, "buf-b64", Base64.getEncoder().encodeToString(bytes)));
+      } finally {
+        call(qga, "guest-file-close", Map.of("handle", handle));
+      }
+      return null;
+    }
     backend.writeFile(g, c.str("file"), bytes);
     return null;
   }
@@ -105,7 +179,9 @@ final class AgentApi {
   private Object fileRead(Call c) {
     Guest g = agent(c);
     String file = c.str("file");
-    byte[] content = backend.readFile(g, file);
+    Qga qga = backend.agent(g);
+    byte[] content = qga != null ? agentRead(qga, file, c.has("count") ? c.integer("count") : MAX_READ)
+        : backend.readFile(g, file);
     if (content == null) {
       throw ApiException.fail("Agent error: Failed to open file '" + file + "': No such file or directory");
     }
@@ -122,8 +198,32 @@ final class AgentApi {
     return res;
   }
 
+  /** PVE's file-read: open, read in chunks up to {@code count} (and one byte more to tell truncation), close. */
+  private static byte[] agentRead(Qga qga, String file, int count) {
+    Object handle = call(qga, "guest-file-open", Map.of("path", file, "mode", "r"));
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      while (out.size() <= count) {
+        Map<?, ?> r = (Map<?, ?>) call(qga, "guest-file-read", Map.of("handle", handle, "count", 1 << 20));
+        if (r.get("buf-b64") instanceof String b64) {
+          out.writeBytes(Base64.getDecoder().decode(b64));
+        }
+        if (Boolean.TRUE.equals(r.get("eof")) || !(r.get("count") instanceof Number n) || n.intValue() == 0) {
+          break;
+        }
+      }
+      return out.toByteArray();
+    } finally {
+      call(qga, "guest-file-close", Map.of("handle", handle));
+    }
+  }
+
   private Object interfaces(Call c) {
     Guest g = agent(c);
+    Qga qga = backend.agent(g);
+    if (qga != null) {
+      return Map.of("result", call(qga, "guest-network-get-interfaces", null));
+    }
     List<Map<String, Object>> res = new ArrayList<>();
     backend.interfaces(g).forEach((name, v) -> {
       List<Map<String, Object>> ips = new ArrayList<>();

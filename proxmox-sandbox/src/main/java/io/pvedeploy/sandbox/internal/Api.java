@@ -38,6 +38,7 @@ final class Api {
   private final Authenticator auth;
   private final FaultInjector faults;
   private final Map<String, Function<Call, Object>> handlers = new HashMap<>();
+  private final Map<String, Function<Call, Object>> sandboxHandlers = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong requests = new AtomicLong();
 
   Api(Schema schema, Cluster cluster, Authenticator auth, FaultInjector faults) {
@@ -53,6 +54,18 @@ final class Api {
       throw new IllegalStateException("not in the PVE schema: " + method + " " + schemaPath);
     }
     handlers.put(method + " " + schemaPath, handler);
+  }
+
+  /**
+   * Registers a sandbox-only endpoint under {@code /sandbox/} (not PVE's, so no schema): only
+   * root@pam or its token may call it, no fault fires before it, and it runs WITHOUT the cluster
+   * lock (it takes the lock itself for what it touches).
+   */
+  void onSandbox(String method, String relPath, Function<Call, Object> handler) {
+    if (!relPath.startsWith("/sandbox/")) {
+      throw new IllegalArgumentException("sandbox endpoints live under /sandbox/: " + relPath);
+    }
+    sandboxHandlers.put(method + " " + relPath, handler);
   }
 
   long requestCount() {
@@ -80,7 +93,7 @@ final class Api {
     if (rel.isEmpty()) {
       rel = "/";
     }
-    boolean sandboxEndpoint = rel.equals(SandboxApi.PATH);
+    boolean sandboxEndpoint = rel.startsWith("/sandbox/");
     if (!sandboxEndpoint) {
       ApiException injected = faults.requestFault(method, rel);
       if (injected != null) {
@@ -90,6 +103,16 @@ final class Api {
     Authenticator.Caller caller = auth.authenticate(method, rel, req.cookie(), req.authorization(), req.csrf());
     Map<String, Object> params = parseParams(req, method);
     params.remove("_dc");
+    if (sandboxEndpoint && !rel.equals(SandboxApi.PATH)) {
+      Function<Call, Object> handler = sandboxHandlers.get(method + " " + rel);
+      if (handler == null) {
+        throw new ApiException(501, "Method '" + method + " " + rel + "' not implemented", null);
+      }
+      if (caller == null || !(caller.isRootPam() || caller.token())) {
+        throw ApiException.permission("only root@pam or its API token may use " + rel);
+      }
+      return handler.apply(new Call(caller, params, rel));
+    }
     if (sandboxEndpoint) {
       if (!method.equals("POST")) {
         throw new ApiException(501, "Method '" + method + " " + rel + "' not implemented", null);

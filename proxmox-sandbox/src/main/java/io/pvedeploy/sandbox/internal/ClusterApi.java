@@ -23,6 +23,14 @@ final class ClusterApi {
   private long cacheKey = -1;
   private final Map<String, byte[]> resourceCache = new LinkedHashMap<>();
 
+  /** Removes real backup archives when their volume is deleted; simulated ones have none. */
+  private GuestBackend backend = new SimulatedBackend();
+
+  ClusterApi withBackend(GuestBackend backend) {
+    this.backend = backend;
+    return this;
+  }
+
   ClusterApi(Cluster cluster, Tasks tasks, FaultInjector faults, Authenticator auth) {
     this.cluster = cluster;
     this.tasks = tasks;
@@ -404,6 +412,9 @@ final class ClusterApi {
       throw ApiException.fail("volume '" + volid + "' does not exist");
     }
     Task t = tasks.start(node, "imgdel", "", c.user(), null, task -> {
+      if (volid.startsWith("local:backup/")) {
+        backend.deleteBackup(volid.substring("local:backup/".length()));
+      }
       list.remove(found);
       task.log.add("Removed volume '" + volid + "'");
     }, null);

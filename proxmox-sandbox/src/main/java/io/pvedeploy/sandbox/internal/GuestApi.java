@@ -77,6 +77,31 @@ final class GuestApi {
     api.on("POST", "/nodes/{node}/vzdump", this::vzdump);
   }
 
+  /**
+   * Starts a task with a slow part: for real guests it runs outside the cluster lock before
+   * {@code work}; for simulated ones both run under the lock as one, as before.
+   */
+  private Task task(String node, String type, String id, String user, Guest flock, Task.Slow slow,
+      Task.Work work, Task.OnFailure onFailure) {
+    if (backend.real()) {
+      return tasks.start(node, type, id, user, flock, slow, work, onFailure);
+    }
+    return tasks.start(node, type, id, user, flock, t -> {
+      slow.run(t.log);
+      work.finish(t);
+    }, onFailure);
+  }
+
+  /** Runs a short state change from a task's slow part. */
+  private void locked(Runnable r) {
+    cluster.lock.lock();
+    try {
+      r.run();
+    } finally {
+      cluster.lock.unlock();
+    }
+  }
+
   private Guest load(Call c, GuestType type) {
     return cluster.guest(c.node(), type, c.vmid());
   }
@@ -136,8 +161,12 @@ final class GuestApi {
       Map<String, Object> i = new LinkedHashMap<>();
       i.put("name", name);
       i.put("hwaddr", v[0]);
-      i.put("inet", v[1]);
-      i.put("inet6", v[2]);
+      if (v[1] != null) {
+        i.put("inet", v[1]);
+      }
+      if (v[2] != null) {
+        i.put("inet6", v[2]);
+      }
       res.add(i);
     });
     return res;
@@ -425,20 +454,32 @@ final class GuestApi {
     cluster.touch();
     boolean start = c.flag("start");
     String type = restore ? "vzrestore" : "vzcreate";
-    Task t = tasks.start(node, type, String.valueOf(vmid), c.user(), g, task -> {
+    Task t = task(node, type, String.valueOf(vmid), c.user(), g, log -> {
       if (restore) {
-        task.log.add("restoring '" + ostemplate + "' now..");
+        log.add("restoring '" + ostemplate + "' now..");
       } else {
-        task.log.add("extracting archive '" + ostemplate + "'");
-        task.log.add("Total bytes read: 524288000 (500MiB, 13.4MiB/s)");
-        task.log.add("Detected container architecture: amd64");
+        log.add("extracting archive '" + ostemplate + "'");
+        if (!backend.real()) {
+          log.add("Total bytes read: 524288000 (500MiB, 13.4MiB/s)");
+        }
+        log.add("Detected container architecture: amd64");
       }
-      task.log.add("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...");
-      g.config.remove("lock");
+      backend.create(g, ostemplate, restore);
+      log.add("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...");
       if (start) {
         backend.start(g);
       }
+    }, task -> {
+      g.config.remove("lock");
+      cluster.touch();
     }, (task, err) -> {
+      if (backend.real()) {
+        try {
+          backend.destroy(g);
+        } catch (RuntimeException e) {
+          task.log.add("cleanup of CT " + vmid + " failed: " + e.getMessage());
+        }
+      }
       cluster.guests.remove(vmid);
       if (previous != null) {
         Guest back = new Guest(vmid, GuestType.LXC, node);
@@ -494,11 +535,16 @@ final class GuestApi {
     cluster.touch();
     boolean start = c.flag("start");
     String type = archiveId != null ? "qmrestore" : "qmcreate";
-    return tasks.start(node, type, String.valueOf(vmid), c.user(), g, task -> {
-      g.config.remove("lock");
+    return task(node, type, String.valueOf(vmid), c.user(), g, log -> {
+      if (overwrite) {
+        backend.destroy(g);
+      }
       if (start) {
         backend.start(g);
       }
+    }, task -> {
+      g.config.remove("lock");
+      cluster.touch();
     }, (task, err) -> cluster.guests.remove(vmid)).upidText;
   }
 
@@ -599,7 +645,8 @@ final class GuestApi {
       }
     }
     String taskType = type.taskPrefix + action;
-    return tasks.start(c.node(), taskType, String.valueOf(g.vmid), c.user(), g, task -> {
+    int timeout = c.has("timeout") ? c.integer("timeout") : 60;
+    return task(c.node(), taskType, String.valueOf(g.vmid), c.user(), g, log -> {
       switch (action) {
         case "start" -> {
           if (g.running) {
@@ -610,14 +657,11 @@ final class GuestApi {
           }
           backend.start(g);
         }
-        case "stop", "shutdown" -> backend.stop(g);
-        default -> {
-          backend.stop(g);
-          backend.start(g);
-        }
+        case "stop" -> backend.stop(g);
+        case "shutdown" -> backend.shutdown(g, java.time.Duration.ofSeconds(timeout));
+        default -> backend.reboot(g);
       }
-      cluster.touch();
-    }, null).upidText;
+    }, task -> cluster.touch(), null).upidText;
   }
 
   // ---- destroy ----
@@ -639,11 +683,13 @@ final class GuestApi {
     }
     String taskType = type == GuestType.LXC ? "vzdestroy" : "qmdestroy";
     boolean purge = c.flag("purge");
-    return tasks.start(c.node(), taskType, String.valueOf(g.vmid), c.user(), g, task -> {
+    return task(c.node(), taskType, String.valueOf(g.vmid), c.user(), g, log -> {
       if (g.running) {
-        task.log.add("forced to stop CT " + g.vmid + " before destroying!");
+        log.add("forced to stop CT " + g.vmid + " before destroying!");
         backend.stop(g);
       }
+      backend.destroy(g);
+    }, task -> {
       for (Map.Entry<String, String> e : g.config.entrySet()) {
         if (DISK_KEY.matcher(e.getKey()).matches() && !e.getValue().contains("media=cdrom")) {
           task.log.add("  Logical volume \"" + Volumes.volumeOf(e.getValue()).replaceFirst("^[^:]+:", "") + "\" successfully removed.");
@@ -705,10 +751,12 @@ final class GuestApi {
       g.config.put("lock", "snapshot");
       cluster.touch();
     }
-    return tasks.start(c.node(), taskType, String.valueOf(g.vmid), c.user(), null, task -> {
+    return task(c.node(), taskType, String.valueOf(g.vmid), c.user(), null, log -> {
       if (problem != null) {
         throw ApiException.fail(problem);
       }
+      backend.snapshot(g, name);
+    }, task -> {
       g.config.remove("lock");
       Map<String, String> copy = new LinkedHashMap<>(g.config);
       copy.put("snaptime", String.valueOf(task.upid.starttime()));
@@ -740,10 +788,12 @@ final class GuestApi {
       g.config.put("lock", "snapshot-delete");
       cluster.touch();
     }
-    return tasks.start(c.node(), taskType, String.valueOf(g.vmid), c.user(), null, task -> {
+    return task(c.node(), taskType, String.valueOf(g.vmid), c.user(), null, log -> {
       if (problem != null) {
         throw ApiException.fail(problem);
       }
+      backend.deleteSnapshot(g, name);
+    }, task -> {
       Guest.Snapshot removed = g.snapshots.remove(name);
       String parent = removed.config().get("parent");
       for (Guest.Snapshot s : g.snapshots.values()) {
@@ -781,7 +831,7 @@ final class GuestApi {
       g.config.put("lock", "rollback");
       cluster.touch();
     }
-    return tasks.start(c.node(), taskType, String.valueOf(g.vmid), c.user(), g, task -> {
+    return task(c.node(), taskType, String.valueOf(g.vmid), c.user(), g, log -> {
       if (problem != null) {
         throw ApiException.fail(problem);
       }
@@ -789,15 +839,22 @@ final class GuestApi {
       if (g.running) {
         backend.stop(g);
       }
-      g.config.clear();
-      g.config.putAll(s.config());
-      g.config.remove("snaptime");
-      g.config.remove("vmstate");
-      g.config.remove("runningmachine");
-      g.config.put("parent", name);
+      backend.rollback(g, name);
+      locked(() -> {
+        g.config.clear();
+        g.config.putAll(s.config());
+        g.config.remove("snaptime");
+        g.config.remove("vmstate");
+        g.config.remove("runningmachine");
+        g.config.put("parent", name);
+        g.config.put("lock", "rollback");
+      });
       if (start || s.config().containsKey("vmstate")) {
         backend.start(g);
       }
+    }, task -> {
+      g.config.remove("lock");
+      cluster.touch();
     }, (task, err) -> {
       if ("rollback".equals(g.lock())) {
         g.config.remove("lock");
@@ -854,35 +911,62 @@ final class GuestApi {
     }
     cluster.touch();
     String id = selected.size() == 1 ? String.valueOf(selected.get(0).vmid) : "";
-    Task t = tasks.start(node, "vzdump", id, c.user(), null, task -> {
-      task.log.add("INFO: starting new backup job: vzdump " + c.str("vmid", "--all 1") + " --storage " + storage
+    boolean[] errors = {false};
+    long[] starttime = {0};
+    Task t = task(node, "vzdump", id, c.user(), null, log -> {
+      log.add("INFO: starting new backup job: vzdump " + c.str("vmid", "--all 1") + " --storage " + storage
           + " --mode " + mode + " --compress " + compress);
-      boolean errors = false;
       for (Guest g : selected) {
         String kind = g.type.path;
-        task.log.add("INFO: Starting Backup of VM " + g.vmid + " (" + kind + ")");
+        log.add("INFO: Starting Backup of VM " + g.vmid + " (" + kind + ")");
         if (problems.containsKey(g.vmid)) {
-          task.log.add("ERROR: Backup of VM " + g.vmid + " failed - " + problems.get(g.vmid));
-          errors = true;
+          log.add("ERROR: Backup of VM " + g.vmid + " failed - " + problems.get(g.vmid));
+          errors[0] = true;
           continue;
         }
-        g.config.remove("lock");
-        long ctime = task.upid.starttime();
-        String volid;
-        do {
-          String stamp = BACKUP_TIME.format(Instant.ofEpochSecond(ctime).atZone(ZoneId.systemDefault()));
-          volid = "local:backup/vzdump-" + kind + "-" + g.vmid + "-" + stamp
-              + (g.type == GuestType.LXC ? ".tar" : ".vma") + ext;
-          ctime++;
-        } while (findVolume(node, volid) != null);
-        String format = (g.type == GuestType.LXC ? "tar" : "vma") + ext;
-        Map<String, String> archived = new LinkedHashMap<>(g.config);
-        long size = Math.max(1 << 20, g.maxdisk() / 20);
-        cluster.volumes(node).add(new Volumes.Volume(volid, "backup", format, size, ctime - 1, g.vmid, kind, archived));
-        task.log.add("INFO: creating vzdump archive '/var/lib/vz/dump/" + volid.substring("local:backup/".length()) + "'");
-        task.log.add("INFO: Finished Backup of VM " + g.vmid + " (00:00:01)");
+        String[] volid = new String[1];
+        long[] ctime = {starttime[0]};
+        locked(() -> {
+          do {
+            String stamp = BACKUP_TIME.format(Instant.ofEpochSecond(ctime[0]).atZone(ZoneId.systemDefault()));
+            volid[0] = "local:backup/vzdump-" + kind + "-" + g.vmid + "-" + stamp
+                + (g.type == GuestType.LXC ? ".tar" : ".vma") + ext;
+            ctime[0]++;
+          } while (findVolume(node, volid[0]) != null);
+        });
+        String fileName = volid[0].substring("local:backup/".length());
+        log.add("INFO: creating vzdump archive '" + backend.dumpDir() + "/" + fileName + "'");
+        long started = System.nanoTime();
+        long written;
+        try {
+          written = backend.backup(g, fileName);
+        } catch (RuntimeException e) {
+          log.add("ERROR: Backup of VM " + g.vmid + " failed - " + e.getMessage());
+          errors[0] = true;
+          locked(() -> {
+            if ("backup".equals(g.lock())) {
+              g.config.remove("lock");
+            }
+          });
+          continue;
+        }
+        long secs = (System.nanoTime() - started) / 1_000_000_000;
+        locked(() -> {
+          g.config.remove("lock");
+          String format = (g.type == GuestType.LXC ? "tar" : "vma") + ext;
+          Map<String, String> archived = new LinkedHashMap<>(g.config);
+          long size = written >= 0 ? written : Math.max(1 << 20, g.maxdisk() / 20);
+          cluster.volumes(node).add(new Volumes.Volume(volid[0], "backup", format, size, ctime[0] - 1, g.vmid, kind, archived));
+          cluster.touch();
+        });
+        if (written >= 0) {
+          log.add("INFO: archive file size: " + (written >> 20) + "MB");
+        }
+        log.add(String.format("INFO: Finished Backup of VM %d (%02d:%02d:%02d)", g.vmid, secs / 3600, secs / 60 % 60,
+            Math.max(1, secs % 60)));
       }
-      if (errors) {
+    }, task -> {
+      if (errors[0]) {
         throw ApiException.fail("job errors");
       }
       task.log.add("INFO: Backup job finished successfully");
@@ -893,6 +977,7 @@ final class GuestApi {
         }
       }
     });
+    starttime[0] = t.upid.starttime();
     return t.upidText;
   }
 }

@@ -38,7 +38,10 @@ public final class SandboxServer implements AutoCloseable {
       Duration taskDuration,
       int simulatedGuests,
       Map<String, String> tfaUsers,
-      Duration lockTimeout) {}
+      Duration lockTimeout,
+      io.pvedeploy.sandbox.Sandbox.Guests guests,
+      boolean nodeSsh,
+      Path cacheDir) {}
 
   private final HttpFrontend frontend;
   private final ScheduledThreadPoolExecutor scheduler;
@@ -47,6 +50,8 @@ public final class SandboxServer implements AutoCloseable {
   private final Api api;
   private final HeldCertificate certificate;
   private final StateStore.Credentials credentials;
+  private final GuestBackend backend;
+  private final NodeSshd nodeSshd;
 
   private SandboxServer(Options o) throws InterruptedException, SSLException {
     scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -71,7 +76,7 @@ public final class SandboxServer implements AutoCloseable {
       Seed.fresh(cluster, o.simulatedGuests());
     }
     if (store != null) {
-      store.attach(cluster, credentials, scheduler);
+      store.attach(cluster, credentials);
       store.save();
     }
     Schema schema = Schema.bundled();
@@ -79,13 +84,35 @@ public final class SandboxServer implements AutoCloseable {
     Authenticator auth = new Authenticator(
         Base64.getDecoder().decode(credentials.ticketKey()), TOKEN_ID, credentials.tokenSecret(),
         credentials.password(), o.tfaUsers());
-    GuestBackend backend = new SimulatedBackend();
+    // The guests' backend: simulated (state only) or real LXC containers on a bridge of our own.
+    backend = o.guests() == io.pvedeploy.sandbox.Sandbox.Guests.LXC
+        ? LxcBackend.start(o.stateDir(), o.cacheDir())
+        : new SimulatedBackend();
+    if (backend.real()) {
+      // Real containers do not survive a sandbox restart (leftovers are stopped): state says so.
+      cluster.guests.values().forEach(g -> {
+        g.running = false;
+        g.startedAt = 0;
+      });
+    }
     api = new Api(schema, cluster, auth, faults);
-    new ClusterApi(cluster, tasks, faults, auth).register(api);
+    new ClusterApi(cluster, tasks, faults, auth).withBackend(backend).register(api);
     new GuestApi(cluster, tasks, backend, schema).register(api);
     new AgentApi(cluster, backend).register(api);
     SslContext ssl = SslContextBuilder.forServer(certificate.keyPair().getPrivate(), certificate.certificate()).build();
     frontend = new HttpFrontend(ssl, o.port(), api);
+    // node-ssh: the CLI's endpoints, and the node's sshd when asked for.
+    new CliApi(cluster, backend).register(api);
+    try {
+      nodeSshd = !o.nodeSsh() ? null : NodeSshd.start(new NodeSshd.ApiAccess(
+          "https://127.0.0.1:" + frontend.port() + Api.BASE, nodes.get(0), TOKEN_ID,
+          credentials.tokenSecret(), USER, credentials.password(), certificate.certificatePem()));
+    } catch (RuntimeException e) {
+      frontend.close();
+      scheduler.shutdownNow();
+      backend.close();
+      throw e;
+    }
     LOG.info("PVE sandbox serving https://127.0.0.1:{}/api2/json for nodes {}", frontend.port(), nodes);
   }
 
@@ -160,10 +187,20 @@ public final class SandboxServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (nodeSshd != null) {
+      nodeSshd.close();
+    }
     frontend.close();
     if (store != null) {
       store.save();
     }
     scheduler.shutdownNow();
+    backend.close();
   }
+
+  /** The node's sshd endpoint, or null when not started. */
+  public io.pvedeploy.sandbox.SshEndpoint ssh() {
+    return nodeSshd == null ? null : nodeSshd.endpoint();
+  }
+
 }

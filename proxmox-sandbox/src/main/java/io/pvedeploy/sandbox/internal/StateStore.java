@@ -13,9 +13,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +29,6 @@ final class StateStore {
   record Credentials(String tokenSecret, String password, String certificatePem, String ticketKey) {}
 
   private final Path dir;
-  private final AtomicBoolean scheduled = new AtomicBoolean();
-  private ScheduledExecutorService scheduler;
   private Cluster cluster;
   private Credentials credentials;
 
@@ -45,20 +40,20 @@ final class StateStore {
     return dir.resolve(FILE);
   }
 
-  void attach(Cluster cluster, Credentials credentials, ScheduledExecutorService scheduler) {
+  void attach(Cluster cluster, Credentials credentials) {
     this.cluster = cluster;
     this.credentials = credentials;
-    this.scheduler = scheduler;
   }
 
-  /** Called under the cluster lock on every change; the write happens shortly after. */
+  /**
+   * Called under the cluster lock on every change, and writes through before the change becomes
+   * visible, as PVE writes a guest's config file before it answers: a sandbox killed right after
+   * a task ended must not come back with that task's lock still set.
+   */
   void markDirty() {
-    if (scheduler != null && scheduled.compareAndSet(false, true)) {
-      scheduler.schedule(this::saveQuietly, 50, TimeUnit.MILLISECONDS);
+    if (cluster == null) {
+      return;
     }
-  }
-
-  private void saveQuietly() {
     try {
       save();
     } catch (RuntimeException e) {
@@ -66,8 +61,7 @@ final class StateStore {
     }
   }
 
-  void save() {
-    scheduled.set(false);
+  synchronized void save() {
     String text;
     cluster.lock.lock();
     try {

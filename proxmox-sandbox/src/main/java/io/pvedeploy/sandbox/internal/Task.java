@@ -12,6 +12,16 @@ final class Task {
     void finish(Task task);
   }
 
+  /**
+   * The slow part of a task (a real guest backend's work), run before {@link Work} on a worker
+   * thread without the cluster lock; it logs into {@code log} and throws ApiException to fail.
+   * It may take the cluster lock itself for short state changes.
+   */
+  @FunctionalInterface
+  interface Slow {
+    void run(List<String> log);
+  }
+
   /** Cleanup when the task fails (fault, error, stop): e.g. drop a half-created guest. */
   @FunctionalInterface
   interface OnFailure {
@@ -25,6 +35,7 @@ final class Task {
   String exitStatus;
   long endtime;
   Work work;
+  Slow slow;
   OnFailure onFailure;
   /** The guest whose config flock this task holds while it runs (lock_config). */
   Guest flockGuest;

@@ -1,6 +1,10 @@
 package io.pvedeploy.sandbox.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -18,6 +22,12 @@ final class Tasks {
   private final ScheduledExecutorService scheduler;
   private final FaultInjector faults;
   private final Duration duration;
+  /** Runs tasks' slow parts (real guests' work), so the scheduler thread never blocks on them. */
+  private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "sandbox-task-worker");
+    t.setDaemon(true);
+    return t;
+  });
 
   Tasks(Cluster cluster, ScheduledExecutorService scheduler, FaultInjector faults, Duration duration) {
     this.cluster = cluster;
@@ -35,10 +45,24 @@ final class Tasks {
       Guest flockGuest,
       Task.Work work,
       Task.OnFailure onFailure) {
+    return start(node, type, id, user, flockGuest, null, work, onFailure);
+  }
+
+  /** Starts a task whose {@code slow} part runs first, outside the cluster lock. */
+  Task start(
+      String node,
+      String type,
+      String id,
+      String user,
+      Guest flockGuest,
+      Task.Slow slow,
+      Task.Work work,
+      Task.OnFailure onFailure) {
     long now = Cluster.now();
     Upid upid = new Upid(node, cluster.nextPid++, cluster.pstartNow(), now, type, id, user);
     Task task = new Task(upid);
     task.work = work;
+    task.slow = slow;
     task.onFailure = onFailure;
     task.flockGuest = flockGuest;
     cluster.tasks.put(task.upidText, task);
@@ -64,6 +88,23 @@ final class Tasks {
   }
 
   private void complete(Task task) {
+    if (task.slow != null) {
+      cluster.lock.lock();
+      try {
+        if (!task.running()) {
+          return;
+        }
+        String injected = faults.taskFailure(task.upid.type());
+        if (injected != null) {
+          fail(task, injected);
+          return;
+        }
+      } finally {
+        cluster.lock.unlock();
+      }
+      workers.execute(() -> completeSlow(task));
+      return;
+    }
     cluster.lock.lock();
     try {
       if (!task.running()) {
@@ -74,6 +115,44 @@ final class Tasks {
         fail(task, injected);
         return;
       }
+      finish(task);
+    } finally {
+      cluster.lock.unlock();
+    }
+  }
+
+  private void completeSlow(Task task) {
+    Task.Slow slow = task.slow;
+    task.slow = null;
+    List<String> log = new ArrayList<>();
+    Throwable error = null;
+    try {
+      slow.run(log);
+    } catch (RuntimeException | Error e) {
+      error = e; // an Error too: the task must end, or its flock is never released
+    }
+    cluster.lock.lock();
+    try {
+      task.log.addAll(log);
+      if (!task.running()) {
+        return;
+      }
+      if (error instanceof ApiException e) {
+        fail(task, e.reasonPhrase());
+      } else if (error != null) {
+        LOG.warn("task {} failed", task.upidText, error);
+        fail(task, String.valueOf(error.getMessage()));
+      } else {
+        finish(task);
+      }
+    } finally {
+      cluster.lock.unlock();
+    }
+  }
+
+  /** Runs the task's work and ends it; with the cluster lock held. */
+  private void finish(Task task) {
+    {
       try {
         task.work.finish(task);
       } catch (ApiException e) {
@@ -86,8 +165,6 @@ final class Tasks {
       }
       task.log.add("TASK OK");
       end(task, "OK");
-    } finally {
-      cluster.lock.unlock();
     }
   }
 
