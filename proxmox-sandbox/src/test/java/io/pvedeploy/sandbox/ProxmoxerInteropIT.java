@@ -14,12 +14,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A third-party client, unchanged, against the standalone sandbox: Debian's python3-proxmoxer
- * drives a container through its life and sees PVE's error shapes. If this passes, tools built
- * on proxmoxer can be tested against the sandbox instead of a real cluster.
+ * drives a container through its life and sees PVE's error shapes, with simulated guests and
+ * with real LXC guests alike. If this passes, tools built on proxmoxer can be tested against the
+ * sandbox instead of a real cluster.
  */
 @Tag("integration")
 class ProxmoxerInteropIT {
@@ -34,13 +36,14 @@ class ProxmoxerInteropIT {
     }
   }
 
-  @Test
+  @ParameterizedTest(name = "--guests {0}")
+  @ValueSource(strings = {"simulated", "lxc"})
   @SuppressWarnings("unchecked")
-  void proxmoxerDrivesAContainerThroughItsLifeAndSeesPvesErrors() throws Exception {
+  void proxmoxerDrivesAContainerThroughItsLifeAndSeesPvesErrors(String guests) throws Exception {
     requireProxmoxer();
     sandbox = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-jar", "target/proxmox-sandbox.jar", "--port", "0", "--nodes", "pve1,pve2",
-        "--task-duration", "50").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        "--task-duration", "50", "--guests", guests).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String line = new BufferedReader(new InputStreamReader(sandbox.getInputStream(), StandardCharsets.UTF_8)).readLine();
     Map<String, Object> ready = (Map<String, Object>) new Moshi.Builder().build().adapter(Object.class).fromJson(line);
 
