@@ -2,6 +2,9 @@
 module io.pvedeploy.docker {
   requires org.slf4j;
   requires org.apache.commons.exec;
+  requires com.squareup.moshi;
+  requires okio;
+  requires org.snakeyaml.engine.v2;
 
-  // The API package is exported once it exists (issue 5/6/7).
+  exports io.pvedeploy.docker;
 }
