@@ -222,11 +222,17 @@ public abstract class GuestShellContract {
   }
 
   @Test
-  void putSetsOwnerAndGroup() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(canChown(), "this shell's user cannot chown");
+  void putSetsOwnerAndGroupOrRefusesWithATypedError() throws Exception {
     String path = scratch + "/owned";
-    shell().put(path, new byte[] {1, 2, 3}, FileOptions.mode(0440).withOwner("nobody", "nogroup"));
-    assertThat(stat(path)).isEqualTo("440 nobody nogroup");
+    FileOptions owned = FileOptions.mode(0440).withOwner("nobody", "nogroup");
+    if (canChown()) {
+      shell().put(path, new byte[] {1, 2, 3}, owned);
+      assertThat(stat(path)).isEqualTo("440 nobody nogroup");
+    } else {
+      // A shell whose user may not chown must say so, not quietly leave the file as its own.
+      assertThatThrownBy(() -> shell().put(path, new byte[] {1, 2, 3}, owned))
+          .isInstanceOf(DockerGuestException.class);
+    }
   }
 
   @Test
