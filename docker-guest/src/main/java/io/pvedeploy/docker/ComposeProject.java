@@ -10,10 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -51,6 +55,9 @@ public final class ComposeProject {
 
   static final String OVERRIDE_FILE = "pvedeploy.labels.json";
   static final String MARKER_FILE = ".pvedeploy-release";
+  static final String HISTORY_DIR = "history";
+  /** How many releases {@link #prune()} keeps, like Kamal's default retention. */
+  public static final int DEFAULT_RELEASES_KEPT = 5;
   static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(10);
   static final int LOG_TAIL_LINES = 40;
   /** How long services without a health check must keep running to count as up. */
@@ -208,6 +215,160 @@ public final class ComposeProject {
     return Optional.of(new Release(app, id, releaseDirectory(id), false));
   }
 
+  /**
+   * The releases on the guest, most recently used first: by when each was last brought up, or
+   * shipped if it never was. One round trip.
+   */
+  public List<Release> releases() throws DockerGuestException {
+    return releaseUses().stream().map(u -> new Release(app, u.id, releaseDirectory(u.id), false)).toList();
+  }
+
+  /** A release id with when it was shipped and last brought up (epoch seconds, 0 if never). */
+  private record ReleaseUse(String id, double shipped, double lastUp) {
+    double lastUsed() {
+      return Math.max(shipped, lastUp);
+    }
+  }
+
+  private List<ReleaseUse> releaseUses() throws DockerGuestException {
+    // GNU find's -printf gives each marker's and history file's mtime without a round trip per
+    // release; a missing app directory is an empty list, not an error.
+    ExecResult r = shell.run(Exec.builder("sh", "-c", "cd -- \"$1\" 2>/dev/null || exit 0;"
+        + " find releases -mindepth 2 -maxdepth 2 -name " + MARKER_FILE + " -printf 's %T@ %h\\n' 2>/dev/null;"
+        + " if [ -d " + HISTORY_DIR + " ]; then find " + HISTORY_DIR + " -mindepth 1 -maxdepth 1 -type f"
+        + " -printf 'u %T@ %f\\n'; fi; exit 0", "pvedeploy-releases", appDirectory())
+        .timeout(DockerEngine.PROBE_TIMEOUT).build());
+    r.orThrow("listing the releases of " + app);
+    Map<String, double[]> times = new LinkedHashMap<>();
+    for (String line : r.stdoutText().split("\n")) {
+      String[] f = line.split(" ", 3);
+      if (f.length != 3) {
+        continue;
+      }
+      String id = f[2].substring(f[2].lastIndexOf('/') + 1);
+      if (!RELEASE_ID.matcher(id).matches()) {
+        continue;
+      }
+      double t;
+      try {
+        t = Double.parseDouble(f[1]);
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      double[] slot = times.computeIfAbsent(id, k -> new double[] {-1, 0});
+      if (f[0].equals("s")) {
+        slot[0] = t;
+      } else if (f[0].equals("u")) {
+        slot[1] = t;
+      }
+    }
+    List<ReleaseUse> uses = new ArrayList<>();
+    times.forEach((id, t) -> {
+      if (t[0] >= 0) { // a history entry whose release directory is gone is not a release
+        uses.add(new ReleaseUse(id, t[0], t[1]));
+      }
+    });
+    uses.sort(Comparator.comparingDouble(ReleaseUse::lastUsed).reversed().thenComparing(ReleaseUse::id));
+    return uses;
+  }
+
+  /**
+   * The release a rollback would return to: the one brought up most recently before the current
+   * one, if any.
+   */
+  public Optional<Release> rollbackTarget() throws DockerGuestException {
+    Optional<String> current = currentRelease().map(Release::id);
+    return releaseUses().stream()
+        .filter(u -> u.lastUp > 0 && !Optional.of(u.id).equals(current))
+        .max(Comparator.comparingDouble(ReleaseUse::lastUp))
+        .map(u -> new Release(app, u.id, releaseDirectory(u.id), false));
+  }
+
+  /** {@link #prune(int)} keeping the {@value #DEFAULT_RELEASES_KEPT} most recently used releases. */
+  public PruneResult prune() throws DockerGuestException {
+    return prune(DEFAULT_RELEASES_KEPT);
+  }
+
+  /**
+   * Removes all but the {@code keep} most recently used releases ({@link #releases()}) and the
+   * images only they used. Never removed, whatever {@code keep} says: the current release, the
+   * {@linkplain #rollbackTarget() rollback target}, a release any of whose containers still
+   * exists, and an image a container uses (Docker refuses; the image is reported as kept).
+   * Images are removed by the references the release's compose files name, so an image another
+   * kept release also names stays.
+   *
+   * @param keep how many releases to keep, at least 1
+   */
+  public PruneResult prune(int keep) throws DockerGuestException {
+    if (keep < 1) {
+      throw new IllegalArgumentException("keep must be at least 1 (the current release always"
+          + " stays), got " + keep);
+    }
+    List<ReleaseUse> uses = releaseUses();
+    Set<String> pinned = new LinkedHashSet<>();
+    currentRelease().ifPresent(r -> pinned.add(r.id()));
+    rollbackTarget().ifPresent(r -> pinned.add(r.id()));
+    String filter = "label=" + APP_LABEL + "=" + app;
+    for (String id : lines(docker("ps", "-a", "--filter", filter, "--format",
+        "{{.Label \"" + RELEASE_LABEL + "\"}}"))) {
+      pinned.add(id);
+    }
+    List<Release> kept = new ArrayList<>();
+    List<Release> doomed = new ArrayList<>();
+    for (int i = 0; i < uses.size(); i++) {
+      Release r = new Release(app, uses.get(i).id, releaseDirectory(uses.get(i).id), false);
+      (i < keep || pinned.contains(r.id()) ? kept : doomed).add(r);
+    }
+    if (doomed.isEmpty()) {
+      return new PruneResult(ids(kept), List.of(), List.of(), List.of());
+    }
+    Set<String> keptRefs = new HashSet<>();
+    for (Release r : kept) {
+      imageRefs(r).forEach(keptRefs::add);
+    }
+    Set<String> candidates = new TreeSet<>();
+    for (Release r : doomed) {
+      imageRefs(r).stream().filter(ref -> !keptRefs.contains(ref)).forEach(candidates::add);
+    }
+    for (Release r : doomed) {
+      // Release directories are read-only (a-w) by design; make them writable to remove them.
+      shell.run(Exec.of("chmod", "-R", "u+w", "--", r.directory())).orThrow("unlocking " + r.directory());
+      shell.run(Exec.of("rm", "-rf", "--", r.directory(), appDirectory() + "/" + HISTORY_DIR + "/" + r.id()))
+          .orThrow("removing release " + r.id() + " of " + app);
+    }
+    List<String> removedImages = new ArrayList<>();
+    List<String> imagesInUse = new ArrayList<>();
+    for (String ref : candidates) {
+      ExecResult rm = shell.run(Exec.builder("docker", "image", "rm", "--", ref)
+          .timeout(DockerEngine.PROBE_TIMEOUT).build());
+      if (rm.succeeded()) {
+        removedImages.add(ref);
+      } else if (rm.outputTail().contains("No such image")) {
+        continue; // already gone: nothing to report
+      } else {
+        imagesInUse.add(ref); // Docker refuses while a container uses it: exactly what we want
+        LOG.debug("{}: kept image {} of {}: {}", shell.target(), ref, app, rm.outputTail().strip());
+      }
+    }
+    LOG.info("{}: pruned {} release(s) and {} image(s) of {}; kept {}", shell.target(), doomed.size(),
+        removedImages.size(), app, ids(kept));
+    return new PruneResult(ids(kept), ids(doomed), removedImages, imagesInUse);
+  }
+
+  private static List<String> ids(List<Release> releases) {
+    return releases.stream().map(Release::id).toList();
+  }
+
+  private List<String> imageRefs(Release release) throws DockerGuestException {
+    Manifest manifest = manifest(release);
+    Map<String, Object> config = config(release.directory(), withOverride(manifest.composeFiles), manifest.envFile);
+    List<String> refs = new ArrayList<>();
+    for (Object service : services(config).values()) {
+      Json.at(service, "image").map(String::valueOf).ifPresent(refs::add);
+    }
+    return refs;
+  }
+
   // ------------------------------------------------------------------ compose commands
 
   /**
@@ -226,7 +387,10 @@ public final class ComposeProject {
     positive(healthDeadline);
     String dir = release.directory();
     Manifest manifest = manifest(release);
-    shell.run(Exec.of("ln", "-sfn", "--", "releases/" + release.id(), appDirectory() + "/current"))
+    // One round trip: point current at the release and note when it was last brought up (its
+    // history file's mtime), which orders releases for prune() and picks the rollback target.
+    shell.run(Exec.of("sh", "-c", "ln -sfn -- \"releases/$2\" \"$1/current\" && mkdir -p -- \"$1/"
+        + HISTORY_DIR + "\" && touch -- \"$1/" + HISTORY_DIR + "/$2\"", "pvedeploy-up", appDirectory(), release.id()))
         .orThrow("pointing " + appDirectory() + "/current at release " + release.id());
     List<String> argv = composeArgv(dir, withOverride(manifest.composeFiles), manifest.envFile);
     argv.addAll(List.of("up", "-d", "--remove-orphans"));

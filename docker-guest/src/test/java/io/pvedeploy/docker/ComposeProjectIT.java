@@ -197,6 +197,44 @@ class ComposeProjectIT {
   }
 
   @Test
+  void pruneKeepsTheNewestTheCurrentAndTheRollbackTargetAndRemovesImagesOnlyPrunedReleasesName(
+      @TempDir Path tmp) throws Exception {
+    String onlyOld = "pvd-prune-" + app + ":only-old";
+    DockerFixture.run(List.of("docker", "tag", image, onlyOld), null);
+    Release first = project.ship(ComposeBundle.fromDirectory(bundle(tmp.resolve("a"), "index.html")));
+    Path unusedDir = bundle(tmp.resolve("b"), "index.html");
+    Files.writeString(unusedDir.resolve("compose.yaml"), compose(onlyOld));
+    Release neverUp = project.ship(ComposeBundle.fromDirectory(unusedDir));
+    Path secondDir = bundle(tmp.resolve("c"), "index.html");
+    Files.writeString(secondDir.resolve("www/index.html"), "second\n");
+    Release second = project.ship(ComposeBundle.fromDirectory(secondDir));
+
+    project.up(first, Duration.ofSeconds(60));
+    project.up(second, Duration.ofSeconds(60));
+    assertThat(project.releases()).extracting(Release::id)
+        .as("most recently used first: brought up beats merely shipped")
+        .containsExactly(second.id(), first.id(), neverUp.id());
+    assertThat(project.rollbackTarget()).map(Release::id).contains(first.id());
+
+    assertThatThrownBy(() -> project.prune(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1");
+    PruneResult pruned = project.prune(1);
+
+    assertThat(pruned.keptReleases()).as("keep=1, but the rollback target stays too")
+        .containsExactly(second.id(), first.id());
+    assertThat(pruned.removedReleases()).containsExactly(neverUp.id());
+    assertThat(pruned.removedImages()).containsExactly(onlyOld);
+    assertThat(Files.exists(Path.of(neverUp.directory()))).isFalse();
+    assertThat(Files.isDirectory(Path.of(first.directory()))).isTrue();
+    assertThat(DockerFixture.run(List.of("docker", "image", "inspect", onlyOld), null).code())
+        .as("the image only the pruned release named is gone").isNotZero();
+    assertThat(DockerFixture.run(List.of("docker", "image", "inspect", image), null).code())
+        .as("the image the running release uses stays").isZero();
+    assertThat(project.ps()).allSatisfy(s -> assertThat(s.running()).isTrue());
+    assertThat(project.prune(1).removedReleases()).as("nothing more to prune").isEmpty();
+  }
+
+  @Test
   void downWithoutAnyReleaseIsHarmless() throws Exception {
     project.down(true);
     assertThat(project.ps()).isEmpty();
