@@ -5,5 +5,5 @@ module io.pvedeploy.deploy {
   requires transitive io.pvedeploy.secrets;
   requires org.slf4j;
 
-  // The API package is exported once it exists (issue 5/6/7).
+  exports io.pvedeploy.deploy;
 }

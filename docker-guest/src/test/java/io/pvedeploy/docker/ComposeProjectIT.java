@@ -63,36 +63,11 @@ class ComposeProjectIT {
   }
 
   static String compose(String image) {
-    return """
-        version: "2.4"
-        services:
-          web:
-            image: %1$s
-            command: ["sh", "-c", "echo web starting on 8080; exec busybox httpd -f -v -p 8080 -h /www"]
-            volumes:
-              - ./www:/www:ro
-            healthcheck:
-              test: ["CMD", "busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/${HEALTH_PATH}"]
-              interval: 1s
-              timeout: 2s
-              retries: 3
-          client:
-            image: %1$s
-            command: ["sh", "-c", "while true; do echo \\"got: $$(busybox wget -q -O - http://web:8080/index.html)\\"; sleep 1; done"]
-            depends_on:
-              web:
-                condition: service_healthy
-        volumes:
-          data: {}
-        """.formatted(image);
+    return TwoServiceBundle.compose(image);
   }
 
   static Path bundle(Path dir, String healthPath) throws Exception {
-    Files.createDirectories(dir.resolve("www"));
-    Files.writeString(dir.resolve("compose.yaml"), compose(image));
-    Files.writeString(dir.resolve(".env"), "# which page the health check fetches\nHEALTH_PATH=" + healthPath + "\n");
-    Files.writeString(dir.resolve("www/index.html"), "hello from pvedeploy\n");
-    return dir;
+    return TwoServiceBundle.write(dir, image, healthPath);
   }
 
   @Test

@@ -141,6 +141,22 @@ public final class NodeShell implements AutoCloseable {
   }
 
   /**
+   * As {@link #pctExec(int, List, InputStream, Duration)}, streaming the command's stdout and
+   * stderr into the given sinks as they arrive (written from other threads, not closed) instead
+   * of collecting them: for output of any size, or to follow it live.
+   *
+   * @param stdin the command's standard input, read to its end (not closed); null for none
+   * @return the command's exit status
+   */
+  public int pctExec(int vmid, List<String> argv, InputStream stdin, OutputStream stdout,
+      OutputStream stderr, Duration timeout) throws NodeShellException {
+    List<String> pctArgv = pctExecArgv(vmid, argv);
+    checkArgv(pctArgv);
+    positive(timeout, "timeout");
+    return invoke(pctArgv, stdin, notNull(stdout, "stdout"), notNull(stderr, "stderr"), timeout, vmid).exitCode;
+  }
+
+  /**
    * {@code pct push}: copies a local file into a running container, with the given mode and
    * owner. The content is streamed over ssh's stdin into a private temp file on the node ({@code
    * mktemp}, mode 0600), pushed from there, and the temp file is removed, also on failure.
@@ -493,6 +509,12 @@ public final class NodeShell implements AutoCloseable {
 
   private Invocation invoke(List<String> argv, InputStream stdin, OutputStream stdout,
       Duration timeout, Integer vmid) throws NodeShellException {
+    return invoke(argv, stdin, stdout, null, timeout, vmid);
+  }
+
+  /** Runs argv on the node; stderr is kept for diagnosis and also copied to {@code stderrSink}. */
+  private Invocation invoke(List<String> argv, InputStream stdin, OutputStream stdout,
+      OutputStream stderrSink, Duration timeout, Integer vmid) throws NodeShellException {
     if (closed.get()) {
       throw new IllegalStateException(this + " is closed");
     }
@@ -509,7 +531,7 @@ public final class NodeShell implements AutoCloseable {
     command.add(remote);
 
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    SshStreams streams = new SshStreams(stdin, stdout, stderr);
+    SshStreams streams = new SshStreams(stdin, stdout, stderrSink == null ? stderr : tee(stderr, stderrSink));
     Duration backstop = timeout.plus(KILL_AFTER).plus(settings.connectTimeout).plus(Duration.ofSeconds(5));
     ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(backstop).get();
     long started = System.nanoTime();
@@ -554,6 +576,27 @@ public final class NodeShell implements AutoCloseable {
               + " as root (PVE's CLI tools need root)", exit, null);
     }
     return new Invocation(target(), exit, err);
+  }
+
+  private static OutputStream tee(OutputStream kept, OutputStream sink) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        kept.write(b);
+        sink.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        kept.write(b, off, len);
+        sink.write(b, off, len);
+      }
+
+      @Override
+      public void flush() throws IOException {
+        sink.flush();
+      }
+    };
   }
 
   private static final Pattern SUDO_REFUSAL = Pattern.compile(

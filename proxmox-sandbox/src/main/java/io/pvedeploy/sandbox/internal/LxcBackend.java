@@ -514,6 +514,22 @@ final class LxcBackend implements GuestBackend {
    * /etc/network/interfaces (static or DHCP per NIC); for a VM also the agent's inittab line.
    * Returns interface → static CIDR to wait for.
    */
+  /**
+   * A hook every LSB init script sources. PVE's templates run systemd and a node gives
+   * containers ample limits; the sandbox's run sysvinit under this machine's limits, which root
+   * cannot raise here (no CAP_SYS_RESOURCE), and docker.io's init script ({@code set -e}) dies on
+   * {@code ulimit -n 1048576}. Within init scripts, a limit that cannot be raised is clamped to
+   * the hard limit instead, so services start as they would on PVE.
+   */
+  static final byte[] INIT_LIMITS_HOOK = String.join("\n",
+      "# pvedeploy sandbox: clamp init scripts' ulimit raises to this host's hard limits",
+      "ulimit() {",
+      "  command ulimit \"$@\" 2>/dev/null && return 0",
+      "  case \"$1\" in -n) command ulimit -n \"$(command ulimit -H -n)\" ;; esac",
+      "  return 0",
+      "}",
+      "").getBytes(StandardCharsets.UTF_8);
+
   private Map<String, String> prepareGuestFiles(Guest g) {
     String hn = hostname(g);
     Map<String, String> statics = new LinkedHashMap<>();
@@ -546,6 +562,7 @@ final class LxcBackend implements GuestBackend {
         .getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     writeRoot(g, "etc/resolv.conf", resolv.toString().getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     writeRoot(g, "etc/network/interfaces", ifaces.toString().getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+    writeRoot(g, "usr/lib/lsb/init-functions.d/05-pvedeploy-sandbox-limits", INIT_LIMITS_HOOK, "rw-r--r--");
     if (g.type == GuestType.QEMU) {
       try {
         Files.createDirectories(qgaDir(g));

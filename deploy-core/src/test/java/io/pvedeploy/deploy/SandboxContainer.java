@@ -1,0 +1,101 @@
+package io.pvedeploy.deploy;
+
+import io.pvedeploy.proxmox.LxcFeatures;
+import io.pvedeploy.proxmox.LxcNetwork;
+import io.pvedeploy.proxmox.LxcSpec;
+import io.pvedeploy.proxmox.MountPoint;
+import io.pvedeploy.proxmox.Node;
+import io.pvedeploy.proxmox.NodeShell;
+import io.pvedeploy.proxmox.ProxmoxClient;
+import io.pvedeploy.proxmox.TlsPolicy;
+import io.pvedeploy.sandbox.Sandbox;
+import io.pvedeploy.sandbox.SshEndpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One real, unprivileged LXC container on the embedded sandbox, shared by every test class of a
+ * run that extends with this ({@code @ExtendWith(SandboxContainer.class)}) and closed once at
+ * the end: the sandbox with {@code Guests.LXC} and the node's sshd, a container from the
+ * sandbox's Debian template with {@code nesting=1,keyctl=1} (set as root through {@code pct set},
+ * as PVE refuses {@code keyctl} to tokens) and a static address on the sandbox's bridge.
+ *
+ * <p>Needs root, lxc, uidmap, debootstrap, dnsmasq-base, openssh-server: scripts/test.sh
+ * installs them; the sandbox fails with an install hint when one is missing.
+ */
+public final class SandboxContainer implements BeforeAllCallback {
+  static final String TEMPLATE = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+  static final int VMID = 151;
+  static final String ADDRESS = "10.99.0.51";
+  static final Duration WAIT = Duration.ofMinutes(3);
+
+  /** What the tests use. */
+  public record Handle(Sandbox sandbox, ProxmoxClient pve, NodeShell node, int vmid) {}
+
+  private static Handle handle;
+  private static Exception failure;
+
+  /** The shared container, created by the first test class that needs it. */
+  public static synchronized Handle get() {
+    if (handle == null) {
+      throw new IllegalStateException("annotate the test class with @ExtendWith(SandboxContainer.class)");
+    }
+    return handle;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    synchronized (SandboxContainer.class) {
+      if (failure != null) {
+        throw new IllegalStateException("the shared sandbox container could not be made (see the"
+            + " first test class's failure)", failure);
+      }
+      if (handle != null) {
+        return;
+      }
+      Path state = Files.createTempDirectory("pvd-deploy-it-");
+      // The container's root (uid 100000 on the host) must be able to reach its rootfs.
+      Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Sandbox sandbox = Sandbox.builder().guests(Sandbox.Guests.LXC).nodeSsh(true).stateDir(state)
+          .taskDuration(Duration.ofMillis(20)).start();
+      ProxmoxClient pve = ProxmoxClient.builder().baseUrl(sandbox.url())
+          .apiToken(sandbox.tokenId(), sandbox.tokenSecret())
+          .tls(TlsPolicy.pinnedFingerprint(sandbox.fingerprint()))
+          .readTimeout(Duration.ofMinutes(2)).build();
+      SshEndpoint ssh = sandbox.ssh().orElseThrow();
+      NodeShell node = NodeShell.builder().host(ssh.host()).port(ssh.port()).user(ssh.user())
+          .identityFile(ssh.identityFile()).knownHostsFile(ssh.knownHostsFile())
+          .commandTimeout(Duration.ofMinutes(5)).build();
+      Handle created = new Handle(sandbox, pve, node, VMID);
+      try {
+        Node pve1 = pve.nodes().node("pve1");
+        pve1.lxc().create(LxcSpec.builder(VMID, TEMPLATE).hostname("deploy-it").memory(2048).cores(2)
+            .rootfs(MountPoint.newRootfs("local-lvm", 8))
+            .network(0, LxcNetwork.builder("eth0").bridge("vmbr0").staticIp(ADDRESS + "/24", "10.99.0.1").build())
+            .features(LxcFeatures.none().withNesting(true))
+            .build()).awaitSuccess(WAIT);
+        node.pctSet(VMID, LxcFeatures.docker());
+        pve1.lxc(VMID).status().start().awaitSuccess(WAIT);
+      } catch (Exception e) {
+        failure = e;
+        close(created, state);
+        throw e;
+      }
+      handle = created;
+      context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+          .put(state, (ExtensionContext.Store.CloseableResource) () -> close(created, state));
+    }
+  }
+
+  private static synchronized void close(Handle h, Path state) throws Exception {
+    handle = null;
+    h.node().close();
+    h.pve().close();
+    h.sandbox().close();
+    new ProcessBuilder("rm", "-rf", "--one-file-system", state.toString()).inheritIO().start().waitFor();
+  }
+}
