@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs one benchmark harness by name, e.g.: bash scripts/bench.sh cluster-resources 5000 100
+# or: bash scripts/bench.sh image-transfer (needs root, docker.io and a debootstrap rootfs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/prerequisites.sh

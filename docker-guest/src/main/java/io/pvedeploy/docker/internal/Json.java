@@ -26,6 +26,11 @@ public final class Json {
     }
   }
 
+  /** Writes plain maps, lists, strings, numbers and booleans as compact JSON. */
+  public static String write(Object value) {
+    return ADAPTER.toJson(value);
+  }
+
   /** Parses a JSON array of objects ({@code docker inspect}'s shape). */
   @SuppressWarnings("unchecked")
   public static List<Map<String, Object>> parseArray(String json) throws IOException {
