@@ -6,6 +6,8 @@ source scripts/lib/prerequisites.sh
 
 require_java_and_maven
 require_debian_packages python3-proxmoxer python3-requests
+# The secrets harness compares jagged with the age CLI.
+require_debian_packages age
 
 mvn -B -q -DskipTests package
 exec java -jar benchmarks/target/pvedeploy-benchmarks.jar "$@"

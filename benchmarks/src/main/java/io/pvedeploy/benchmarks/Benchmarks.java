@@ -12,7 +12,8 @@ public final class Benchmarks {
   }
 
   private static final Map<String, Harness> HARNESSES = Map.of(
-      "cluster-resources", ClusterResourcesBenchmark::main);
+      "cluster-resources", ClusterResourcesBenchmark::main,
+      "secrets", SecretsBenchmark::main);
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !HARNESSES.containsKey(args[0])) {
