@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs one benchmark harness by name, e.g.: bash scripts/bench.sh cluster-resources 5000 100
-# or: bash scripts/bench.sh image-transfer (needs root, docker.io and a debootstrap rootfs)
+# Runs one benchmark harness by name: cluster-resources [guests] [iterations], image-transfer,
+# secrets. Installs what the chosen harness needs (Debian, root), e.g.:
+#   bash scripts/bench.sh cluster-resources 5000 100
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/prerequisites.sh
 
 require_java_and_maven
-require_debian_packages python3-proxmoxer python3-requests
+case "${1:-}" in
+  cluster-resources) require_debian_packages python3-proxmoxer python3-requests ;;
+  # a locally built image from a debootstrapped rootfs, shipped to a second dockerd
+  image-transfer) require_debian_packages debootstrap docker-compose; require_dockerd ;;
+  # jagged against the age CLI
+  secrets) require_debian_packages age ;;
+esac
 
 mvn -B -q -DskipTests package
 exec java -jar benchmarks/target/pvedeploy-benchmarks.jar "$@"

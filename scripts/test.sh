@@ -13,6 +13,8 @@ require_debian_packages openssh-client openssh-server
 # The sandbox's real guests: LXC containers from a debootstrapped Debian template on a bridge
 # of its own (dnsmasq for DHCP/DNS, iptables for NAT), and QEMU guests' real guest agent.
 require_debian_packages lxc uidmap debootstrap zstd dnsmasq-base iptables iproute2 qemu-guest-agent
+# secrets' interop tests decrypt with the real age CLI and encrypt with it.
+require_debian_packages age
 # docker-guest's integration tests use a real Docker engine with Compose v1 on this machine.
 require_dockerd
 

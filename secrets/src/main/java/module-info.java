@@ -1,6 +1,13 @@
-/** The age-encrypted secrets store. Imports no other pvedeploy module. */
+/**
+ * The age-encrypted secrets store: generate once, rotate, deliver as files, audit every read.
+ * Imports no other pvedeploy module.
+ */
 module io.pvedeploy.secrets {
   requires org.slf4j;
+  requires com.exceptionfactory.jagged;
+  requires com.exceptionfactory.jagged.framework;
+  requires com.exceptionfactory.jagged.x25519;
+  requires com.exceptionfactory.jagged.bech32;
 
-  // The API package is exported once it exists (issue 5/6/7).
+  exports io.pvedeploy.secrets;
 }

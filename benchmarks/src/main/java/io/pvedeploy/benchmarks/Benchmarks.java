@@ -13,7 +13,8 @@ public final class Benchmarks {
 
   private static final Map<String, Harness> HARNESSES = Map.of(
       "cluster-resources", ClusterResourcesBenchmark::main,
-      "image-transfer", ImageTransferBenchmark::main);
+      "image-transfer", ImageTransferBenchmark::main,
+      "secrets", SecretsBenchmark::main);
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !HARNESSES.containsKey(args[0])) {

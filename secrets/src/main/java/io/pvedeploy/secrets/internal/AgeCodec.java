@@ -1,0 +1,227 @@
+package io.pvedeploy.secrets.internal;
+
+import com.exceptionfactory.jagged.DecryptingChannelFactory;
+import com.exceptionfactory.jagged.EncryptingChannelFactory;
+import com.exceptionfactory.jagged.RecipientStanzaReader;
+import com.exceptionfactory.jagged.RecipientStanzaWriter;
+import com.exceptionfactory.jagged.framework.armor.ArmoredDecryptingChannelFactory;
+import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFactory;
+import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
+import com.exceptionfactory.jagged.x25519.X25519KeyFactory;
+import com.exceptionfactory.jagged.x25519.X25519KeyPairGenerator;
+import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaReaderFactory;
+import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaWriterFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * age (binary, not armored) through jagged's X25519 recipient type. Stanza writers are made once
+ * per recipient and reused: making one costs an X25519 operation. Plaintext passes through
+ * arrays this class zeroes where it owns them.
+ */
+public final class AgeCodec {
+  private AgeCodec() {}
+
+  /** age's payload chunk: whole chunks through the channels keep jagged from re-buffering. */
+  public static final int CHUNK = 64 * 1024;
+
+  private static final EncryptingChannelFactory ENCRYPTING = new StandardEncryptingChannelFactory();
+  private static final DecryptingChannelFactory DECRYPTING = new StandardDecryptingChannelFactory();
+  private static final DecryptingChannelFactory ARMORED = new ArmoredDecryptingChannelFactory();
+  private static final byte[] ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----".getBytes(StandardCharsets.US_ASCII);
+  private static final Map<String, RecipientStanzaWriter> WRITERS = new ConcurrentHashMap<>();
+
+  /** An identity's stanza reader; holds the private key inside jagged's objects. */
+  public record Reader(RecipientStanzaReader stanzaReader) {
+    @Override
+    public String toString() {
+      return "AgeCodec.Reader[***]";
+    }
+  }
+
+  /** A fresh identity as the ASCII bytes of {@code AGE-SECRET-KEY-1…}. */
+  public static byte[] generateIdentity() {
+    try {
+      return new X25519KeyPairGenerator().generateKeyPair().getPrivate().getEncoded();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK offers no X25519 (needs Java 11+ with SunEC)", e);
+    }
+  }
+
+  /** The {@code age1…} recipient of an encoded identity. */
+  public static String recipientOf(byte[] identity) throws GeneralSecurityException {
+    Key key = new X25519KeyFactory().translateKey(new SecretKeySpec(identity, "X25519"));
+    return key.toString();
+  }
+
+  public static Reader reader(byte[] identity) throws GeneralSecurityException {
+    char[] chars = new char[identity.length];
+    for (int i = 0; i < identity.length; i++) {
+      chars[i] = (char) (identity[i] & 0xff);
+    }
+    try {
+      return new Reader(X25519RecipientStanzaReaderFactory.newRecipientStanzaReader(CharBuffer.wrap(chars)));
+    } finally {
+      Arrays.fill(chars, '\0');
+    }
+  }
+
+  private static List<RecipientStanzaWriter> writers(Collection<String> recipients) throws GeneralSecurityException {
+    if (recipients.isEmpty()) {
+      throw new IllegalArgumentException("age needs at least one recipient");
+    }
+    List<RecipientStanzaWriter> writers = new ArrayList<>(recipients.size());
+    for (String recipient : recipients) {
+      RecipientStanzaWriter writer = WRITERS.get(recipient);
+      if (writer == null) {
+        writer = X25519RecipientStanzaWriterFactory.newRecipientStanzaWriter(recipient);
+        WRITERS.putIfAbsent(recipient, writer);
+      }
+      writers.add(writer);
+    }
+    return writers;
+  }
+
+  /** Encrypts {@code plain} to every recipient; the result is a binary age file. */
+  public static byte[] encrypt(byte[] plain, Collection<String> recipients) throws GeneralSecurityException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length + 200 + 120 * recipients.size());
+    try (WritableByteChannel channel = ENCRYPTING.newEncryptingChannel(Channels.newChannel(out), writers(recipients))) {
+      ByteBuffer buffer = ByteBuffer.wrap(plain);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("encrypting in memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Decrypts an age file, binary or armored ({@code age -a}).
+   *
+   * @throws GeneralSecurityException if no stanza is for this identity, or the payload fails its
+   *     authentication
+   */
+  public static byte[] decrypt(byte[] cipher, Reader reader) throws GeneralSecurityException {
+    DecryptingChannelFactory factory = isArmored(cipher) ? ARMORED : DECRYPTING;
+    try (ReadableByteChannel channel = factory.newDecryptingChannel(
+        Channels.newChannel(new java.io.ByteArrayInputStream(cipher)), List.of(reader.stanzaReader()))) {
+      byte[] plain = new byte[Math.max(16, cipher.length)];
+      int length = 0;
+      while (true) {
+        if (length == plain.length) {
+          byte[] bigger = Arrays.copyOf(plain, plain.length * 2);
+          Arrays.fill(plain, (byte) 0);
+          plain = bigger;
+        }
+        int n = channel.read(ByteBuffer.wrap(plain, length, plain.length - length));
+        if (n < 0) {
+          break;
+        }
+        length += n;
+      }
+      byte[] result = Arrays.copyOf(plain, length);
+      Arrays.fill(plain, (byte) 0);
+      return result;
+    } catch (IOException e) {
+      throw new GeneralSecurityException("age payload unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean isArmored(byte[] cipher) {
+    return cipher.length >= ARMOR_BEGIN.length
+        && Arrays.equals(cipher, 0, ARMOR_BEGIN.length, ARMOR_BEGIN, 0, ARMOR_BEGIN.length);
+  }
+
+  /** Streams {@code in} to {@code out} encrypted; closes neither. */
+  public static long encrypt(ReadableByteChannel in, WritableByteChannel out, Collection<String> recipients)
+      throws GeneralSecurityException, IOException {
+    long total = 0;
+    WritableByteChannel channel = ENCRYPTING.newEncryptingChannel(unclosable(out), writers(recipients));
+    try (channel) {
+      ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+      while (in.read(buffer) >= 0) {
+        if (!buffer.hasRemaining()) {
+          total += drain(buffer, channel);
+        }
+      }
+      total += drain(buffer, channel);
+    }
+    return total;
+  }
+
+  /** Streams the age file {@code in} to {@code out} decrypted; closes neither. */
+  public static long decrypt(ReadableByteChannel in, WritableByteChannel out, Reader reader)
+      throws GeneralSecurityException, IOException {
+    long total = 0;
+    try (ReadableByteChannel channel = DECRYPTING.newDecryptingChannel(unclosable(in), List.of(reader.stanzaReader()))) {
+      ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+      while (channel.read(buffer) >= 0) {
+        if (!buffer.hasRemaining()) {
+          total += drain(buffer, out);
+        }
+      }
+      total += drain(buffer, out);
+    }
+    return total;
+  }
+
+  private static int drain(ByteBuffer buffer, WritableByteChannel out) throws IOException {
+    buffer.flip();
+    int n = buffer.remaining();
+    while (buffer.hasRemaining()) {
+      out.write(buffer);
+    }
+    buffer.clear();
+    return n;
+  }
+
+  private static ReadableByteChannel unclosable(ReadableByteChannel in) {
+    return new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        return in.read(dst);
+      }
+
+      @Override
+      public boolean isOpen() {
+        return in.isOpen();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static WritableByteChannel unclosable(WritableByteChannel out) {
+    return new WritableByteChannel() {
+      @Override
+      public int write(ByteBuffer src) throws IOException {
+        return out.write(src);
+      }
+
+      @Override
+      public boolean isOpen() {
+        return out.isOpen();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+}
