@@ -9,15 +9,15 @@ import io.pvedeploy.docker.DaemonConfig;
 import io.pvedeploy.docker.DockerEngine;
 import io.pvedeploy.docker.DockerFixture;
 import io.pvedeploy.docker.EngineInfo;
-import io.pvedeploy.docker.Exec;
-import io.pvedeploy.docker.ExecResult;
 import io.pvedeploy.docker.GuestShell;
+import io.pvedeploy.docker.ImageTransfer;
+import io.pvedeploy.docker.LocalShell;
 import io.pvedeploy.docker.Release;
 import io.pvedeploy.docker.ServiceState;
 import io.pvedeploy.docker.ServicesUnhealthyException;
 import io.pvedeploy.docker.SetupResult;
+import io.pvedeploy.docker.TransferResult;
 import io.pvedeploy.docker.TwoServiceBundle;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * docker-guest inside a real unprivileged LXC container of the sandbox, through {@link
  * LxcGuestShell}: {@code setup()} installs Docker and Compose from the guest's Debian packages
- * and starts the daemon (nested, overlay2), an image built on this machine is loaded into it, and
+ * and starts the daemon (nested, overlay2), an image built on this machine is shipped into it
+ * layer by layer, and
  * the two-service bundle comes up healthy, fails by name when its health check breaks, and
  * {@code down} leaves nothing behind.
  */
@@ -72,7 +73,7 @@ class DockerInLxcGuestIT {
   @Test
   @Order(2)
   void aTwoServiceBundleComesUpHealthyFailsByNameAndDownLeavesNothing(@TempDir Path tmp) throws Exception {
-    loadImageIntoGuest(image, tmp);
+    loadImageIntoGuest(image);
     ComposeProject project = engine.project("lxc-it");
 
     Release good = project.ship(ComposeBundle.fromDirectory(TwoServiceBundle.write(tmp.resolve("good"), image, "index.html")));
@@ -102,20 +103,17 @@ class DockerInLxcGuestIT {
   }
 
   /**
-   * {@code docker save} here into a file, then the file into {@code docker load} in the
-   * container. Not a pipe: the sandbox's {@code pct exec} must see stdin's first bytes within a
-   * moment to know the caller sends any, and {@code docker save} takes longer to start.
+   * The image built here, shipped into the container by {@link ImageTransfer} through the same
+   * shell: the first time every layer, then nothing.
    */
-  static void loadImageIntoGuest(String image, Path tmp) throws Exception {
-    Path tar = tmp.resolve("image.tar");
-    Process save = new ProcessBuilder("docker", "save", "-o", tar.toString(), image)
-        .redirectErrorStream(true).start();
-    String saveOutput = new String(save.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(save.waitFor()).as(saveOutput).isZero();
-    try (InputStream in = java.nio.file.Files.newInputStream(tar)) {
-      ExecResult load = shell.run(Exec.builder("docker", "load").stdin(in).timeout(Duration.ofMinutes(5)).build());
-      assertThat(load.exitCode()).as(load.outputTail()).isZero();
-    }
+  static void loadImageIntoGuest(String image) throws Exception {
+    ImageTransfer transfer = ImageTransfer.from(LocalShell.create()).to(shell);
+    TransferResult first = transfer.transfer(image);
+    assertThat(first.layersSent()).isEqualTo(first.layers());
+    assertThat(engine.imageId(image)).contains(first.imageId());
+    TransferResult again = transfer.transfer(image);
+    assertThat(again.layersSent()).as("the guest has every layer now").isZero();
+    assertThat(again.layerBytesSent()).isZero();
   }
 
   private static String out(String... argv) throws Exception {
