@@ -64,15 +64,18 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
    */
   static List<ClusterResource> readAll(JsonScanner reader) throws JsonScanException {
     List<ClusterResource> out = new ArrayList<>();
+    // Entries of one type have their members in one order: after the first, names cost a compare.
+    JsonScanOrder order = new JsonScanOrder(FIELDS);
     reader.beginArray();
     while (reader.hasNext()) {
-      out.add(read(reader));
+      out.add(read(reader, order));
     }
     reader.endArray();
     return out;
   }
 
-  private static ClusterResource read(JsonScanner reader) throws JsonScanException {
+  private static ClusterResource read(JsonScanner reader, JsonScanOrder order)
+      throws JsonScanException {
     String id = "";
     String type = "";
     String node = "";
@@ -93,7 +96,7 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
     String pool = null;
     reader.beginObject();
     while (reader.hasNext()) {
-      switch (reader.nextName(FIELDS)) {
+      switch (reader.nextName(order)) {
         case 0 -> id = orEmpty(reader.nextStringOrNull());
         case 1 -> type = orEmpty(reader.nextStringOrNull());
         case 2 -> node = orEmpty(reader.nextStringOrNull());

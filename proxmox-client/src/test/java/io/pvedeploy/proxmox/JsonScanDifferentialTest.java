@@ -58,6 +58,17 @@ class JsonScanDifferentialTest {
       assertThat(longs.nextLong(-1)).as(number).isEqualTo(expectedLong(number));
       JsonScanner strings = new JsonScanner(("\"" + number + "\"").getBytes(UTF_8));
       assertThat(strings.nextLong(-1)).as(number).isEqualTo(expectedLong(number));
+      // With room after it, the number takes the word-at-a-time paths.
+      byte[] padded = ("[" + number + ",\"more than two words of input after it\"]").getBytes(UTF_8);
+      JsonScanner paddedDoubles = new JsonScanner(padded);
+      paddedDoubles.beginArray();
+      assertThat(Double.doubleToRawLongBits(paddedDoubles.nextDouble(Double.NaN)))
+          .as(number).isEqualTo(Double.doubleToRawLongBits(expected));
+      assertThat(paddedDoubles.nextStringOrNull()).as(number).startsWith("more");
+      JsonScanner paddedLongs = new JsonScanner(padded);
+      paddedLongs.beginArray();
+      assertThat(paddedLongs.nextLong(-1)).as(number).isEqualTo(expectedLong(number));
+      assertThat(paddedLongs.nextStringOrNull()).as(number).startsWith("more");
     }
   }
 

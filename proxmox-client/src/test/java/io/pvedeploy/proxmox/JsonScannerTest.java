@@ -138,6 +138,62 @@ class JsonScannerTest {
     s.endArray();
   }
 
+  /**
+   * Numbers with room after them take the word-at-a-time paths; the tests above, at the end of
+   * their input, take the byte loops. Both must agree, at every length around a word.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "0|0", "7|7", "-7|-7", "1234567|1234567", "12345678|12345678", "123456789|123456789",
+      "-123456789|-123456789", "123456789012345|123456789012345",
+      "1234567890123456|1234567890123456", "12345678901234567|12345678901234567",
+      "123456789012345678|123456789012345678", "9223372036854775807|9223372036854775807",
+      "-9223372036854775808|-9223372036854775808", "92233720368547758070|9223372036854775807",
+      "34359738368|34359738368", "1.9|1", "-1.9|-1", "1e3|1000", "12345678.5|12345678",
+      "123456789E1|1234567890", "-0|0"})
+  void readsLongsWithRoomAfterThemAsAtTheEnd(String json, long expected) throws Exception {
+    String padded = "[" + json + ",\"after the number, more than two words of input\"]";
+    JsonScanner s = scanner(padded);
+    s.beginArray();
+    assertThat(s.nextLong(-1)).isEqualTo(expected);
+    assertThat(s.nextStringOrNull()).startsWith("after");
+    s.endArray();
+    s.endDocument();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "0.0|0.0", "0.0123|0.0123", "-0.5|-0.5", "42|42", "1234567.1234567|1234567.1234567",
+      "9999999.9999999|9999999.9999999", "12345678.5|12345678.5", "0.12345678|0.12345678",
+      "1.5e3|1500", "1.5E-3|0.0015", "2e0|2", "-1234567|-1234567", "0.1|0.1", "0.3|0.3"})
+  void readsDoublesWithRoomAfterThemAsJavaParsesThem(String json, double expected)
+      throws Exception {
+    JsonScanner s = scanner("[" + json + ",\"after the number, more than two words\"]");
+    s.beginArray();
+    assertThat(s.nextDouble(-1)).isEqualTo(expected);
+    assertThat(s.nextStringOrNull()).startsWith("after");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"01", "-01", "00.5", "1.", "1.e5", "-", "-x", "1e", "1.5e+"})
+  void refusesMalformedNumbersWithRoomAfterThem(String json) {
+    String padded = "[" + json + ",\"after the number, more than two words of input\"]";
+    assertThatThrownBy(() -> {
+      JsonScanner s = scanner(padded);
+      s.beginArray();
+      s.nextDouble(-1);
+      s.nextStringOrNull();
+      s.endArray();
+    }).isInstanceOf(JsonScanException.class);
+    assertThatThrownBy(() -> {
+      JsonScanner s = scanner(padded);
+      s.beginArray();
+      s.nextLong(-1);
+      s.nextStringOrNull();
+      s.endArray();
+    }).isInstanceOf(JsonScanException.class);
+  }
+
   @Test
   void keepsTheSignOfNegativeZero() throws Exception {
     JsonScanner s = scanner("[-0,-0.0]");
