@@ -47,10 +47,10 @@ class StatePersistenceTest {
   }
 
   @Test
-  void simulatedGuestsAreSpreadOverNodesAndListedFast() {
+  void simulatedGuestsAreSpreadOverNodesAndListedRepeatedly() {
+    // How fast is measured in benchmarks/ (ClusterResourcesBenchmark), never in a timed test.
     try (Sandbox pve = Sandbox.builder().nodes("a1", "a2", "a3").simulatedGuests(5000).start()) {
       PveHttp api = PveHttp.token(pve);
-      long t0 = System.nanoTime();
       List<Map<String, Object>> vms = api.get("/cluster/resources?type=vm").dataList();
       assertThat(vms).hasSize(5001);
       assertThat(vms).filteredOn(v -> "a3".equals(v.get("node"))).hasSizeGreaterThan(1600);
@@ -58,7 +58,6 @@ class StatePersistenceTest {
       for (int i = 0; i < 5; i++) {
         assertThat(api.get("/cluster/resources").status()).isEqualTo(200);
       }
-      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     }
   }
 }
