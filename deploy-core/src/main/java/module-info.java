@@ -4,6 +4,7 @@ module io.pvedeploy.deploy {
   requires transitive io.pvedeploy.docker;
   requires transitive io.pvedeploy.secrets;
   requires org.slf4j;
+  requires com.squareup.moshi;
 
   exports io.pvedeploy.deploy;
 }
