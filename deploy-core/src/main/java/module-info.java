@@ -4,6 +4,7 @@ module io.pvedeploy.deploy {
   requires transitive io.pvedeploy.docker;
   requires transitive io.pvedeploy.secrets;
   requires org.slf4j;
+  requires org.snakeyaml.engine.v2;
 
   exports io.pvedeploy.deploy;
 }
