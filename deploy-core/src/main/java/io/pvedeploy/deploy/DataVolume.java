@@ -1,0 +1,22 @@
+package io.pvedeploy.deploy;
+
+/**
+ * The guest's data volume for app state, kept when the guest's root disk is replaced: {@code
+ * mp0} on an LXC container, a second disk on a VM, mounted at {@link #mountPath()}, where the
+ * compose bundle's volumes live (bind mounts under it).
+ *
+ * @param sizeGb its size in GiB, on the guest's storage
+ * @param mountPath where it is mounted inside the guest, {@value #DEFAULT_MOUNT_PATH} by default
+ */
+public record DataVolume(int sizeGb, String mountPath) {
+  public static final String DEFAULT_MOUNT_PATH = "/opt/pvedeploy/data";
+
+  /** {@code sizeGb} GiB mounted at {@value #DEFAULT_MOUNT_PATH}. */
+  public static DataVolume of(int sizeGb) {
+    return new DataVolume(sizeGb, DEFAULT_MOUNT_PATH);
+  }
+
+  public static DataVolume of(int sizeGb, String mountPath) {
+    return new DataVolume(sizeGb, mountPath);
+  }
+}
