@@ -1,5 +1,8 @@
 package io.pvedeploy.deploy;
 
+import io.pvedeploy.proxmox.CloneSpec;
+import io.pvedeploy.proxmox.ConfigUpdate;
+import io.pvedeploy.proxmox.IpConfig;
 import io.pvedeploy.proxmox.LxcFeatures;
 import io.pvedeploy.proxmox.LxcNetwork;
 import io.pvedeploy.proxmox.LxcSpec;
@@ -7,6 +10,8 @@ import io.pvedeploy.proxmox.MountPoint;
 import io.pvedeploy.proxmox.Node;
 import io.pvedeploy.proxmox.NodeShell;
 import io.pvedeploy.proxmox.ProxmoxClient;
+import io.pvedeploy.proxmox.ProxmoxException;
+import io.pvedeploy.proxmox.Qemu;
 import io.pvedeploy.proxmox.TlsPolicy;
 import io.pvedeploy.sandbox.Sandbox;
 import io.pvedeploy.sandbox.SshEndpoint;
@@ -24,6 +29,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * sandbox's Debian template with {@code nesting=1,keyctl=1} (set as root through {@code pct set},
  * as PVE refuses {@code keyctl} to tokens) and a static address on the sandbox's bridge.
  *
+ * <p>A test class that needs a QEMU VM calls {@link #vm()}: the first call clones the sandbox's
+ * cloud-init template 9000 into VM {@value #VM_VMID} (static {@value #VM_ADDRESS}), starts it and
+ * waits until its real qemu-ga answers; later calls return the same VM.
+ *
  * <p>Needs root, lxc, uidmap, debootstrap, dnsmasq-base, openssh-server: scripts/test.sh
  * installs them; the sandbox fails with an install hint when one is missing.
  */
@@ -32,12 +41,16 @@ public final class SandboxContainer implements BeforeAllCallback {
   static final int VMID = 151;
   static final String ADDRESS = "10.99.0.51";
   static final Duration WAIT = Duration.ofMinutes(3);
+  static final int TEMPLATE_VM = 9000;
+  static final int VM_VMID = 152;
+  static final String VM_ADDRESS = "10.99.0.52";
 
   /** What the tests use. */
   public record Handle(Sandbox sandbox, ProxmoxClient pve, NodeShell node, int vmid) {}
 
   private static Handle handle;
   private static Exception failure;
+  private static Qemu vm;
 
   /** The shared container, created by the first test class that needs it. */
   public static synchronized Handle get() {
@@ -45,6 +58,32 @@ public final class SandboxContainer implements BeforeAllCallback {
       throw new IllegalStateException("annotate the test class with @ExtendWith(SandboxContainer.class)");
     }
     return handle;
+  }
+
+  /** The shared VM with a running guest agent, made on first use (after {@link #get()} works). */
+  public static synchronized Qemu vm() throws ProxmoxException, InterruptedException {
+    if (vm == null) {
+      Node pve1 = get().pve().nodes().node("pve1");
+      pve1.qemu(TEMPLATE_VM).clone(CloneSpec.full(VM_VMID, "deploy-it-vm")).awaitSuccess(WAIT);
+      Qemu made = pve1.qemu(VM_VMID);
+      made.updateConfig(ConfigUpdate.builder()
+          .ipConfig(0, IpConfig.staticIpv4(VM_ADDRESS + "/24", "10.99.0.1")).build());
+      made.status().start().awaitSuccess(WAIT);
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (true) {
+        try {
+          made.agent().ping();
+          break;
+        } catch (ProxmoxException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(500);
+        }
+      }
+      vm = made;
+    }
+    return vm;
   }
 
   @Override
@@ -93,6 +132,7 @@ public final class SandboxContainer implements BeforeAllCallback {
 
   private static synchronized void close(Handle h, Path state) throws Exception {
     handle = null;
+    vm = null;
     h.node().close();
     h.pve().close();
     h.sandbox().close();

@@ -40,7 +40,12 @@ public final class Agent {
     return exec(argv, null);
   }
 
-  /** As {@link #exec(List)}, with {@code stdin} fed to the command (at most 64 KiB of text). */
+  /**
+   * As {@link #exec(List)}, with {@code stdin} fed to the command (at most 64 KiB of text). PVE
+   * feeds each character up to U+00FF as one byte (Latin-1, not UTF-8) and refuses the request
+   * ("Wide character") beyond; {@link AgentExecStatus}'s output strings are bytes as characters the
+   * same way. Send ASCII (base64, say) where bytes matter.
+   */
   public int exec(List<String> argv, String stdin) throws ProxmoxException {
     checkArgv(argv);
     Params params = Params.of().putAll("command", argv);
@@ -118,9 +123,12 @@ public final class Agent {
     return Json.string(data, "content", "");
   }
 
-  /** {@link #fileRead(String)} as UTF-8 bytes. */
+  /**
+   * {@link #fileRead(String)} as the file's bytes. PVE prints the bytes it read as characters of
+   * the same number (Latin-1: UTF-8 "é" arrives as "Ã©"), so this turns each back into its byte.
+   */
   public byte[] fileReadBytes(String file) throws ProxmoxException {
-    return fileRead(file).getBytes(StandardCharsets.UTF_8);
+    return fileRead(file).getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** {@code GET …/agent/network-get-interfaces}. */

@@ -7,7 +7,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The QEMU guest agent endpoints, answered by the guest's backend when the agent is up. */
+/**
+ * The QEMU guest agent endpoints, answered by the guest's backend when the agent is up.
+ *
+ * <p>Bytes and text as PVE mixes them: PVE base64-decodes what qemu-ga sends ({@code out-data},
+ * {@code err-data}, file-read's {@code content}) into a Perl byte string and prints it with
+ * {@code to_json(…, {utf8 => 1})}, so each byte becomes the character of the same number (Latin-1:
+ * 0xff is "ÿ", UTF-8 "é" comes out as "Ã©"). The other way, {@code input-data} and file-write's
+ * {@code content} (with {@code encode=1}) are decoded as UTF-8 by the HTTP server and handed to
+ * {@code encode_base64}, which takes characters up to U+00FF as one byte each and dies with "Wide
+ * character in subroutine entry" beyond. Both are reproduced here (for the real agent; simulated
+ * guests keep their text as text).
+ */
 final class AgentApi {
   private static final int MAX_READ = 16 * 1024 * 1024;
 
@@ -96,7 +107,7 @@ final class AgentApi {
       args.put("path", command.get(0));
       args.put("arg", command.subList(1, command.size()));
       if (c.str("input-data") != null) {
-        args.put("input-data", Base64.getEncoder().encodeToString(c.str("input-data").getBytes(StandardCharsets.UTF_8)));
+        args.put("input-data", Base64.getEncoder().encodeToString(perlBytes(c.str("input-data"))));
       }
       args.put("capture-output", true);
       return call(qga, "guest-exec", args);
@@ -122,7 +133,7 @@ final class AgentApi {
       }
       for (String key : List.of("out-data", "err-data")) {
         if (st.get(key) instanceof String b64) {
-          res.put(key, new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8));
+          res.put(key, new String(Base64.getDecoder().decode(b64), StandardCharsets.ISO_8859_1));
         }
       }
       for (String key : List.of("out-truncated", "err-truncated")) {
@@ -160,7 +171,7 @@ final class AgentApi {
         throw ApiException.fail("Agent error: Guest agent command failed, error was 'Base64 decoding failed'");
       }
     } else {
-      bytes = content.getBytes(StandardCharsets.UTF_8);
+      bytes = backend.agent(g) != null ? perlBytes(content) : content.getBytes(StandardCharsets.UTF_8);
     }
     Qga qga = backend.agent(g);
     if (qga != null) {
@@ -190,7 +201,8 @@ final class AgentApi {
     byte[] slice = java.util.Arrays.copyOf(content, n);
     Map<String, Object> res = new LinkedHashMap<>();
     boolean decode = !c.has("decode") || c.flag("decode");
-    res.put("content", decode ? new String(slice, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(slice));
+    res.put("content", !decode ? Base64.getEncoder().encodeToString(slice)
+        : new String(slice, qga != null ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8));
     res.put("bytes-read", n);
     if (n < content.length && count >= MAX_READ) {
       res.put("truncated", 1);
@@ -216,6 +228,19 @@ final class AgentApi {
     } finally {
       call(qga, "guest-file-close", Map.of("handle", handle));
     }
+  }
+
+  /**
+   * What Perl's {@code encode_base64} makes of a decoded parameter: each character up to U+00FF
+   * as one byte; anything beyond kills the request, as in PVE.
+   */
+  static byte[] perlBytes(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) > 0xff) {
+        throw ApiException.fail("Wide character in subroutine entry at /usr/share/perl5/PVE/QemuServer/Agent.pm");
+      }
+    }
+    return text.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private Object interfaces(Call c) {
