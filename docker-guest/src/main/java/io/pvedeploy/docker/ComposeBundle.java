@@ -119,6 +119,43 @@ public final class ComposeBundle {
     return id;
   }
 
+  /**
+   * This bundle plus one generated compose file, merged after the bundle's own (e.g. the override
+   * that hands services their secret files). The file is part of the content, so the new bundle
+   * has its own {@link #id()}; {@link #directory()} stays the same.
+   *
+   * @param path a plain file name or relative path (the bundle's naming rules), not yet in the
+   *     bundle
+   * @throws IllegalArgumentException if {@code path} is not a plain name or is already a file of
+   *     the bundle
+   */
+  public ComposeBundle withComposeFile(String path, byte[] content) {
+    if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/")) {
+      throw new IllegalArgumentException("an extra compose file needs a relative path, got '"
+          + printable(path) + "'");
+    }
+    for (String part : path.split("/", -1)) {
+      if (!NAME.matcher(part).matches() || part.equals(".") || part.equals("..")) {
+        throw new IllegalArgumentException("'" + printable(path) + "' is not a plain portable file"
+            + " name (letters, digits, '.', '_', '-', '+', '@')");
+      }
+    }
+    if (content == null) {
+      throw new IllegalArgumentException("content must not be null");
+    }
+    TreeMap<String, BundleFile> byPath = new TreeMap<>();
+    for (BundleFile f : files) {
+      byPath.put(f.path(), f);
+    }
+    if (byPath.containsKey(path)) {
+      throw new IllegalArgumentException("the bundle already has a file " + printable(path));
+    }
+    byPath.put(path, new BundleFile(path, false, content));
+    List<String> compose = new ArrayList<>(composeFiles);
+    compose.add(path);
+    return new ComposeBundle(directory, compose, envFile, List.copyOf(byPath.values()), digest(byPath.values()));
+  }
+
   @Override
   public String toString() {
     return "ComposeBundle[" + directory + ", " + files.size() + " files, id " + id + "]";

@@ -81,4 +81,25 @@ class ComposeBundleTest {
     assertThatThrownBy(() -> ComposeBundle.fromDirectory(tmp))
         .isInstanceOf(InvalidBundleException.class).hasMessageContaining("line 2");
   }
+
+  @Test
+  void anExtraComposeFileIsMergedLastAndChangesTheId(@TempDir Path tmp) throws Exception {
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Files.writeString(a.resolve("compose.yaml"), "services: {}\n");
+    ComposeBundle bundle = ComposeBundle.fromDirectory(a);
+    ComposeBundle more = bundle.withComposeFile("pvedeploy.secrets.json", "{}\n".getBytes());
+    assertThat(more.composeFiles()).containsExactly("compose.yaml", "pvedeploy.secrets.json");
+    assertThat(more.files()).extracting(ComposeBundle.BundleFile::path)
+        .containsExactly("compose.yaml", "pvedeploy.secrets.json");
+    assertThat(more.id()).matches("[0-9a-f]{24}").isNotEqualTo(bundle.id());
+    assertThat(bundle.withComposeFile("pvedeploy.secrets.json", "{}\n".getBytes()).id())
+        .as("same content, same id").isEqualTo(more.id());
+    assertThat(bundle.files()).hasSize(1);
+    assertThatThrownBy(() -> bundle.withComposeFile("compose.yaml", new byte[0]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already has");
+    assertThatThrownBy(() -> bundle.withComposeFile("../x.json", new byte[0]))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> bundle.withComposeFile("a b.json", new byte[0]))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -1,0 +1,122 @@
+package io.pvedeploy.deploy;
+
+import io.pvedeploy.deploy.internal.Differ;
+import io.pvedeploy.deploy.internal.LxcDeployment;
+import io.pvedeploy.docker.GuestShell;
+import io.pvedeploy.docker.LocalShell;
+import io.pvedeploy.secrets.SecretStore;
+import java.util.function.Consumer;
+
+/**
+ * Plans and applies {@link DeploymentSpec}s on one {@link Target}: built once, shared, specialised
+ * with the {@code with}-style setters (each returns a new deployer).
+ *
+ * <pre>{@code
+ * Deployer deployer = Deployer.to(Target.of(pve).via(node)).secrets(store);
+ * Plan plan = deployer.plan(spec);            // reads only; never generates a secret
+ * System.out.print(plan.render());
+ * DeploymentResult r = deployer.apply(spec, plan, event -> log.info("{}", event));
+ * }</pre>
+ *
+ * <p>A plan reads the target in as few calls as it can: one {@code GET /cluster/resources}, the
+ * guest's config and one shell round trip into a running guest. Applying the same spec twice
+ * changes nothing the second time ({@link Plan#hasChanges()} is false). This version deploys
+ * into LXC containers, which need the node's {@link io.pvedeploy.proxmox.NodeShell} in the
+ * target ({@code pct exec}, and {@code keyctl=1}, which PVE refuses to API tokens).
+ */
+public final class Deployer {
+  private final Target target;
+  private final SecretStore store;
+  private final GuestShell localDocker;
+
+  private Deployer(Target target, SecretStore store, GuestShell localDocker) {
+    this.target = target;
+    this.store = store;
+    this.localDocker = localDocker;
+  }
+
+  /** A deployer onto {@code target}, using this machine's Docker for the images it ships. */
+  public static Deployer to(Target target) {
+    if (target == null) {
+      throw new IllegalArgumentException("target must not be null");
+    }
+    return new Deployer(target, null, LocalShell.create());
+  }
+
+  /** This deployer, taking the spec's secrets from {@code store} (needed when a spec has secrets). */
+  public Deployer secrets(SecretStore store) {
+    if (store == null) {
+      throw new IllegalArgumentException("secret store must not be null");
+    }
+    return new Deployer(target, store, localDocker);
+  }
+
+  /** This deployer, reading the images to ship from the Docker that {@code shell} reaches. */
+  public Deployer localDocker(GuestShell shell) {
+    if (shell == null) {
+      throw new IllegalArgumentException("local docker shell must not be null (LocalShell.create())");
+    }
+    return new Deployer(target, store, shell);
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  /**
+   * What applying {@code spec} would change. Reads the target and the secret store; changes
+   * nothing, generates nothing.
+   *
+   * @throws DeployException if the spec cannot be deployed onto this target as it is (then
+   *     nothing was changed), or observing failed
+   */
+  public Plan plan(DeploymentSpec spec) throws DeployException {
+    return observeAndPlan(spec).plan;
+  }
+
+  /**
+   * Carries out {@code plan}, made earlier for {@code spec}: observes again first and refuses a
+   * plan made from a state that has changed since.
+   *
+   * @throws StalePlanException if the state changed since the plan was made (nothing was changed)
+   * @throws DeployException if a step failed; {@link ApplyEvent.StepFailed} names it
+   */
+  public DeploymentResult apply(DeploymentSpec spec, Plan plan, Consumer<ApplyEvent> listener)
+      throws DeployException {
+    long started = System.nanoTime();
+    if (plan == null || !plan.app().equals(spec.app())) {
+      throw new IllegalArgumentException("the plan is for " + (plan == null ? "nothing" : plan.app())
+          + ", the spec for " + spec.app());
+    }
+    Planned now = observeAndPlan(spec);
+    plan.checkBasis(now.plan.basis());
+    return deployment().apply(spec, plan, now.observation, listener == null ? e -> { } : listener, started);
+  }
+
+  /** Plans and applies {@code spec} in one go (one observation). */
+  public DeploymentResult apply(DeploymentSpec spec, Consumer<ApplyEvent> listener) throws DeployException {
+    long started = System.nanoTime();
+    Planned planned = observeAndPlan(spec);
+    return deployment().apply(spec, planned.plan, planned.observation, listener == null ? e -> { } : listener,
+        started);
+  }
+
+  private record Planned(Plan plan, LxcDeployment.Observation observation) {}
+
+  private Planned observeAndPlan(DeploymentSpec spec) throws DeployException {
+    if (spec == null) {
+      throw new IllegalArgumentException("spec must not be null");
+    }
+    LxcDeployment.Observation o = deployment().observe(spec);
+    return new Planned(Differ.plan(spec, o.desired(), o.observed()), o);
+  }
+
+  private LxcDeployment deployment() {
+    return new LxcDeployment(target, store, localDocker);
+  }
+
+  @Override
+  public String toString() {
+    return "Deployer[" + target.client() + (target.node().isPresent() ? " via " + target.node().get() : "") + "]";
+  }
+}

@@ -1,0 +1,210 @@
+package io.pvedeploy.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pvedeploy.deploy.internal.DeployedState;
+import io.pvedeploy.deploy.internal.Desired;
+import io.pvedeploy.deploy.internal.Differ;
+import io.pvedeploy.deploy.internal.Observed;
+import io.pvedeploy.deploy.internal.SecretsOverride;
+import io.pvedeploy.deploy.internal.Survey;
+import io.pvedeploy.docker.ComposeBundle;
+import io.pvedeploy.proxmox.LxcConfig;
+import io.pvedeploy.proxmox.ProxmoxClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The planner's diff, desired against hand-made observations: no sandbox, no guest. */
+class DeployerPlanTest {
+  static final String TEMPLATE = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+  static final String IMAGE = "pvd/web:1";
+  static final String IMAGE_ID = "sha256:" + "1".repeat(64);
+  static final String RELEASE = "a".repeat(24);
+  static final String BUNDLE = "b".repeat(24);
+
+  @TempDir Path tmp;
+  DeploymentSpec spec;
+  Desired desired;
+
+  @BeforeEach
+  void spec() throws Exception {
+    Files.writeString(tmp.resolve("compose.yaml"), "version: \"3.8\"\nservices:\n  web:\n    image: " + IMAGE + "\n");
+    spec = DeploymentSpec.builder("shop")
+        .guest(GuestSpec.lxc(TEMPLATE).vmid(161).node("pve1")
+            .network(NetworkSpec.builder().staticIpv4("10.99.0.61/24", "10.99.0.1")))
+        .compose(ComposeSpec.of(tmp, IMAGE))
+        .secret(SecretSpec.password("db_password", 24).withServices("web"))
+        .build();
+    desired = new Desired(BUNDLE, RELEASE, Map.of(IMAGE, IMAGE_ID), Map.of("db_password", 1),
+        Differ.sha256(spec.docker().daemon().toJson().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  Observed nothing() {
+    return new Observed(161, "pve1", Optional.empty(), Optional.empty());
+  }
+
+  LxcConfig config(int memory) {
+    Map<String, String> v = new HashMap<>();
+    v.put("hostname", "shop");
+    v.put("cores", "2");
+    v.put("memory", String.valueOf(memory));
+    v.put("net0", "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.99.0.61/24,gw=10.99.0.1,type=veth");
+    v.put("features", "keyctl=1,nesting=1");
+    v.put("unprivileged", "1");
+    v.put("rootfs", "local-lvm:vm-161-disk-0,size=16G");
+    return new LxcConfig(v, "0123456789abcdef0123456789abcdef01234567");
+  }
+
+  Observed deployed(int memory, String guestImageId) {
+    DeployedState state = new DeployedState(RELEASE, BUNDLE, Map.of(IMAGE, guestImageId), Map.of("db_password", 1),
+        desired.daemonSha256());
+    String out = "docker=1\nserver=20.10.24\ncompose=v1\ndaemon=" + desired.daemonSha256() + "\nimage " + IMAGE + " "
+        + guestImageId + "\n--deployed.json--\n" + state.toJson();
+    return new Observed(161, "pve1",
+        Optional.of(new Observed.GuestState("running", Set.of("pvedeploy-shop"), config(memory))),
+        Optional.of(Survey.parse(out)));
+  }
+
+  @Test
+  void aFirstDeployCreatesEverythingInOrder() {
+    Desired fresh = new Desired(BUNDLE, RELEASE, Map.of(IMAGE, IMAGE_ID), Map.of(), desired.daemonSha256());
+    Plan plan = Differ.plan(spec, fresh, nothing());
+    assertThat(plan.steps()).allMatch(s -> s instanceof PlanStep.Create);
+    assertThat(plan.steps()).extracting(PlanStep::address).containsExactly(
+        "guest.lxc[161]", "docker.engine", "secret[db_password]", "image[" + IMAGE + "]", "release");
+    String text = plan.render();
+    assertThat(text)
+        .contains("+ features     = \"keyctl=1,nesting=1\"")
+        .contains("+ unprivileged = true")
+        .contains("+ net0         = \"name=eth0,bridge=vmbr0,ip=10.99.0.61/24,gw=10.99.0.1\"")
+        .contains("+ value    = (sensitive)")
+        .contains("+ secret[db_password] = (sensitive)")
+        .endsWith("Plan: 5 to add, 0 to change, 0 to destroy.\n");
+    assertThat(plan.basis()).matches("sha256:[0-9a-f]{64}");
+  }
+
+  @Test
+  void theSameStateIsAllNoOpsAndPrintsNoChanges() {
+    Plan plan = Differ.plan(spec, desired, deployed(2048, IMAGE_ID));
+    assertThat(plan.steps()).allMatch(s -> s instanceof PlanStep.NoOp);
+    assertThat(plan.hasChanges()).isFalse();
+    assertThat(plan.render()).startsWith("No changes.");
+    assertThat(Differ.plan(spec, desired, deployed(2048, IMAGE_ID)).basis())
+        .as("the same observation, the same basis").isEqualTo(plan.basis());
+  }
+
+  @Test
+  void aNewImageIdChangesExactlyThatImageAndTheRelease() {
+    String old = "sha256:" + "0".repeat(64);
+    Plan plan = Differ.plan(spec, desired, deployed(2048, old));
+    assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)))
+        .extracting(PlanStep::address).containsExactly("image[" + IMAGE + "]", "release");
+    assertThat(plan.render())
+        .contains("~ id = \"" + old + "\" -> \"" + IMAGE_ID + "\"")
+        .contains("~ image[" + IMAGE + "] = \"" + old + "\" -> \"" + IMAGE_ID + "\"");
+    assertThat(plan.basis()).isNotEqualTo(Differ.plan(spec, desired, deployed(2048, IMAGE_ID)).basis());
+  }
+
+  @Test
+  void aMemoryChangeUpdatesTheGuestInPlace() {
+    Plan plan = Differ.plan(spec, desired, deployed(1024, IMAGE_ID));
+    assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList())
+        .singleElement().isInstanceOfSatisfying(PlanStep.Update.class, u -> {
+          assertThat(u.address()).isEqualTo("guest.lxc[161]");
+          assertThat(u.changes()).containsExactly(Change.update("memory", 1024, 2048));
+        });
+  }
+
+  @Test
+  void aStoppedGuestIsStartedAndWhatIsInsideItIsUnknown() {
+    Observed stopped = new Observed(161, "pve1",
+        Optional.of(new Observed.GuestState("stopped", Set.of("pvedeploy-shop"), config(2048))), Optional.empty());
+    Plan plan = Differ.plan(spec, desired, stopped);
+    assertThat(plan.steps().get(0).changes()).containsExactly(Change.update("status", "stopped", "running"));
+    assertThat(plan.steps()).extracting(PlanStep::address).contains("docker.engine", "release");
+  }
+
+  @Test
+  void aPrivilegeChangeReplacesTheGuest() throws Exception {
+    DeploymentSpec privileged = spec.toBuilder().guest(spec.guest().toBuilder()
+        .security(SecurityPolicy.defaults().privileged("NFS client (OPS-12)")).build()).build();
+    Plan plan = Differ.plan(privileged, desired, deployed(2048, IMAGE_ID));
+    assertThat(plan.steps().get(0)).isInstanceOf(PlanStep.Replace.class);
+    assertThat(plan.isDestructive()).isTrue();
+    assertThat(plan.warnings()).singleElement().asString().contains("NFS client (OPS-12)");
+    assertThat(plan.render()).contains("~ unprivileged = true -> false # forces replacement");
+  }
+
+  @Test
+  void aRotatedSecretUpdatesTheReleaseWithoutShowingAValue() {
+    Desired rotated = new Desired(BUNDLE, "c".repeat(24), Map.of(IMAGE, IMAGE_ID), Map.of("db_password", 2),
+        desired.daemonSha256());
+    Plan plan = Differ.plan(spec, rotated, deployed(2048, IMAGE_ID));
+    assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)))
+        .extracting(PlanStep::address).containsExactly("release");
+    assertThat(plan.render()).contains("~ secret[db_password] = (sensitive) -> (sensitive)");
+    assertThat(plan.toJson()).contains("\"attribute\": \"secret[db_password]\",\n"
+        + "          \"before\": null,\n          \"after\": null,\n          \"sensitive\": true");
+  }
+
+  @Test
+  void withoutANodeShellThePlannerFailsBeforeAnyRequest() throws Exception {
+    try (ProxmoxClient pve = ProxmoxClient.builder().baseUrl("https://127.0.0.1:9")
+        .apiToken("root@pam!ci", "00000000-0000-0000-0000-000000000000").build()) {
+      Deployer deployer = Deployer.to(Target.of(pve));
+      assertThatThrownBy(() -> deployer.plan(spec))
+          .isInstanceOf(DeployException.class)
+          .hasMessageContaining("keyctl=1")
+          .hasMessageContaining("NodeShell")
+          .hasMessageContaining("root@pam ticket")
+          .hasMessageContaining("Nothing was changed");
+    }
+  }
+
+  @Test
+  void theSecretsOverrideNamesFilesAndVersionsNeverValues() throws Exception {
+    ComposeBundle bundle = ComposeBundle.fromDirectory(tmp);
+    ComposeBundle withSecrets = SecretsOverride.apply(bundle, spec, "/opt/pvedeploy/shop", Map.of("db_password", 3));
+    assertThat(withSecrets.composeFiles()).containsExactly("compose.yaml", SecretsOverride.FILE);
+    String json = new String(withSecrets.files().stream().filter(f -> f.path().equals(SecretsOverride.FILE))
+        .findFirst().orElseThrow().content(), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"version\": \"3.8\"")
+        .contains("\"file\": \"/opt/pvedeploy/shop/secrets/db_password\"")
+        .contains("\"io.pvedeploy.secret.db_password.version\": \"3\"")
+        .contains("\"secrets\": [\n        \"db_password\"\n      ]");
+    assertThat(SecretsOverride.apply(bundle, spec, "/opt/pvedeploy/shop", Map.of("db_password", 4)).id())
+        .as("a rotated secret gives a new release").isNotEqualTo(withSecrets.id());
+    assertThat(SecretsOverride.apply(bundle, spec, "/opt/pvedeploy/shop", Map.of()).id())
+        .as("a secret not generated yet counts as its first version")
+        .isEqualTo(SecretsOverride.apply(bundle, spec, "/opt/pvedeploy/shop", Map.of("db_password", 1)).id());
+
+    DeploymentSpec wrongService = spec.toBuilder().secrets(List.of(SecretSpec.hex("k", 16).withServices("nope"))).build();
+    assertThatThrownBy(() -> SecretsOverride.apply(bundle, wrongService, "/opt/pvedeploy/shop", Map.of()))
+        .isInstanceOf(DeployException.class).hasMessageContaining("secrets.k.services names 'nope'");
+  }
+
+  @Test
+  void theSurveyReadsItsOutputAndDeployedStateRoundTrips() {
+    DeployedState state = new DeployedState(RELEASE, BUNDLE, Map.of(IMAGE, IMAGE_ID), Map.of("db_password", 1), "ab");
+    assertThat(DeployedState.parse(state.toJson())).contains(state);
+    Survey s = Survey.parse("docker=1\ncompose=v2\nimage a:1 -\nimage b:2 sha256:22\n");
+    assertThat(s.dockerInstalled()).isTrue();
+    assertThat(s.compose()).contains("v2");
+    assertThat(s.serverVersion()).isEmpty();
+    assertThat(s.imageIds()).isEqualTo(Map.of("b:2", "sha256:22"));
+    assertThat(s.deployed()).isEmpty();
+    assertThat(Survey.argv("/opt/pvedeploy/shop", List.of("a:1")))
+        .as("inputs are positional parameters, never part of the script")
+        .containsExactly("sh", "-c", Survey.SCRIPT, "pvedeploy-survey", "/opt/pvedeploy/shop", "a:1");
+  }
+}
