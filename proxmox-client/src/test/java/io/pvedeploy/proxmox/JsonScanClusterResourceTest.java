@@ -74,6 +74,28 @@ class JsonScanClusterResourceTest {
   }
 
   @Test
+  void entriesInAnyOrderReadTheSameAndCarryNothingOver() throws Exception {
+    // Each entry after each other, so the member order guessed from one is wrong for the next,
+    // and a member one entry has (lock, pool, storage) must not leak into the next.
+    String data = ANSWER.substring(ANSWER.indexOf('[') + 1, ANSWER.lastIndexOf(']')).strip();
+    List<String> entries = List.of(data.split(",\n(?=\\{\"id\")"));
+    assertThat(entries).hasSize(EXPECTED.size());
+    java.util.Random random = new java.util.Random(3);
+    for (int round = 0; round < 50; round++) {
+      List<Integer> picks = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        picks.add(random.nextInt(entries.size()));
+      }
+      String json = "{\"data\":[" + String.join(",",
+          picks.stream().map(entries::get).toList()) + "]}";
+      String compact = json.replace("\n", "");
+      List<ClusterResource> expected = picks.stream().map(EXPECTED::get).toList();
+      assertThat(readAnswer(new JsonScanner(json.getBytes(UTF_8)))).isEqualTo(expected);
+      assertThat(readAnswer(new JsonScanner(compact.getBytes(UTF_8)))).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void nullOrMissingDataIsNoResources() throws Exception {
     assertThat(readAnswer(new JsonScanner("{\"data\":null}".getBytes(UTF_8)))).isNull();
     assertThat(readAnswer(new JsonScanner("{\"total\":0}".getBytes(UTF_8)))).isNull();

@@ -28,11 +28,10 @@ class JsonScanOrderTest {
     while (s.hasNext()) {
       List<Integer> names = new ArrayList<>();
       s.beginObject();
-      while (s.hasNext()) {
-        names.add(s.nextName(order));
+      for (int member; (member = s.nextMember(order)) != JsonScanner.END_OF_OBJECT; ) {
+        names.add(member);
         s.skipValue();
       }
-      s.endObject();
       objects.add(names);
     }
     s.endArray();
@@ -114,5 +113,151 @@ class JsonScanOrderTest {
         .isInstanceOf(JsonScanException.class).hasMessageContaining("a member name in quotes");
     assertThatThrownBy(() -> readNames("[" + entry + ",{\"id\":1,\"maxmem\":}]"))
         .isInstanceOf(JsonScanException.class).hasMessageContaining("expected a value");
+  }
+
+  /**
+   * Each object's members as {@code index=value}, the value read with
+   * {@link JsonScanner#nextStringOrNull} for wanted names and skipped for the others: through
+   * {@link JsonScanner#nextMember} and one order when {@code byMember}, else through
+   * {@code hasNext}/{@code nextName}/{@code endObject}.
+   */
+  private static List<List<String>> readMembers(byte[] json, boolean byMember)
+      throws JsonScanException {
+    JsonScanner s = new JsonScanner(json);
+    JsonScanOrder order = new JsonScanOrder(NAMES);
+    List<List<String>> objects = new ArrayList<>();
+    s.beginArray();
+    while (s.hasNext()) {
+      List<String> members = new ArrayList<>();
+      s.beginObject();
+      while (true) {
+        int index;
+        if (byMember) {
+          index = s.nextMember(order);
+          if (index == JsonScanner.END_OF_OBJECT) {
+            break;
+          }
+        } else {
+          if (!s.hasNext()) {
+            s.endObject();
+            break;
+          }
+          index = s.nextName(NAMES);
+        }
+        if (index >= 0) {
+          members.add(index + "=" + s.nextStringOrNull());
+        } else {
+          s.skipValue();
+          members.add("skipped");
+        }
+      }
+      objects.add(members);
+    }
+    s.endArray();
+    s.endDocument();
+    return objects;
+  }
+
+  /** Both ways read the same, or both fail with a JsonScanException. */
+  private static void assertSameBothWays(byte[] json) {
+    Object byMember;
+    Object byName;
+    try {
+      byMember = readMembers(json, true);
+    } catch (JsonScanException e) {
+      byMember = JsonScanException.class;
+    }
+    try {
+      byName = readMembers(json, false);
+    } catch (JsonScanException e) {
+      byName = JsonScanException.class;
+    }
+    assertThat(byMember).as(new String(json, UTF_8)).isEqualTo(byName);
+  }
+
+  @Test
+  void membersReadAsByNameWhateverTheSpacingEscapesAndValues() throws Exception {
+    String entry = "{\"id\":\"lxc/1\",\"netin\":0,\"maxmem\":1,\"template\":0,\"é\":4}";
+    String[] variants = {
+      entry,
+      "{ \"id\" : \"lxc/1\" , \"netin\":0,\n\"maxmem\":1,\t\"template\":0,\"é\":4 }",
+      "{\"i\\u0064\":\"lxc/1\",\"netin\":0,\"maxmem\":1,\"template\":0,\"\\u00e9\":4}",
+      "{\"maxmem\":1,\"id\":\"lxc/1\",\"template\":0}",
+      "{}",
+      "{ }",
+      "{\"id\":\"x\"}",
+      // Unknown members of every type, nested ones among them, and wanted ones of odd types.
+      "{\"id\":1,\"netin\":\"a\\\"b\",\"x\":true,\"y\":false,\"z\":null,\"w\":-1.5e3,"
+          + "\"v\":{\"id\":[1,{\"maxmem\":2}],\"q\":{}},\"u\":[[],{}],\"maxmem\":[1],"
+          + "\"template\":{\"a\":1},\"type\":12345678901,\"mem\":0.25,\"t\":007}",
+      "{\"netin\":0,\"netout\":10,\"diskread\":1234567,\"diskwrite\":12345678,\"a\":0.5,"
+          + "\"b\":1e2,\"c\":1E2,\"d\":-0,\"e\":0}",
+      "{\"\":1,\"a-name-of-20-bytes\":2,\"a-name-of-20-bytesX\":3}",
+    };
+    for (String v : variants) {
+      for (String w : variants) {
+        // Each shape after each other, and twice in a row, so the order guesses right and wrong.
+        assertSameBothWays(("[" + v + "," + w + "," + w + "," + v + "]").getBytes(UTF_8));
+      }
+    }
+  }
+
+  @Test
+  void malformedAndTruncatedMembersFailAsByName() throws Exception {
+    String entry = "{\"id\":\"lxc/1\",\"netin\":0,\"maxmem\":12,\"template\":0}";
+    String[] broken = {
+      "{\"id\":1,}", "{,\"id\":1}", "{\"id\":1\"maxmem\":2}", "{\"id\":1,,\"maxmem\":2}",
+      "{\"id\"1}", "{\"id\":1,\"maxmem\"}", "{\"id\":01}", "{\"id\":1,\"netin\":01}",
+      "{\"id\":1,\"netin\":1.}", "{\"id\":1,\"netin\":1e}", "{\"id\":1,\"netin\":tru}",
+      "{\"id\":1,\"netin\":0]", "{\"id\":1,\"netin\":0", "{\"id\":1,\"netin\":",
+    };
+    String list = "[" + entry + "," + entry + "]";
+    for (String b : broken) {
+      assertSameBothWays(("[" + entry + "," + b + "]").getBytes(UTF_8));
+      assertSameBothWays(("[" + entry + "," + b + "," + entry + "]").getBytes(UTF_8));
+    }
+    for (int cut = 0; cut < list.length(); cut++) {
+      assertSameBothWays(list.substring(0, cut).getBytes(UTF_8));
+    }
+  }
+
+  @Test
+  void randomMutationsOfAListReadAsByName() {
+    String entry = "{\"id\":\"qemu/100\",\"type\":\"qemu\",\"vmid\":100,\"netin\":0,"
+        + "\"maxmem\":2147483648,\"mem\":0.5,\"template\":0,\"tags\":\"a;b\",\"é\":[1,{}]}";
+    byte[] seed = ("[" + String.join(",", Collections.nCopies(6, entry)) + "]").getBytes(UTF_8);
+    byte[] alphabet = "{}[],:\" \n0123456789.e-\\uatfnlsx".getBytes(UTF_8);
+    Random random = new Random(7);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] mutant = seed.clone();
+      for (int k = 1 + random.nextInt(3); k > 0; k--) {
+        mutant[random.nextInt(mutant.length)] = alphabet[random.nextInt(alphabet.length)];
+      }
+      assertSameBothWays(mutant);
+    }
+  }
+
+  @Test
+  void nextMemberOutsideAnObjectIsTheCallersBug() throws Exception {
+    JsonScanner s = new JsonScanner("[{\"id\":1}]".getBytes(UTF_8));
+    JsonScanOrder order = new JsonScanOrder(NAMES);
+    s.beginArray();
+    assertThatThrownBy(() -> s.nextMember(order)).isInstanceOf(IllegalStateException.class);
+    s.beginObject();
+    assertThat(s.nextMember(order)).isEqualTo(0);
+    assertThatThrownBy(() -> s.nextMember(order)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void latin1IsTheIsoDecoding() {
+    byte[] all = new byte[256];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    for (int from = 0; from < all.length; from += 17) {
+      int length = Math.min(40, all.length - from);
+      assertThat(JsonScanStrings.latin1(all, from, length))
+          .isEqualTo(new String(all, from, length, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
   }
 }
