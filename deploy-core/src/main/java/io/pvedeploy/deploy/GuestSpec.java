@@ -31,6 +31,8 @@ import java.util.OptionalInt;
  * @param data the data volume for app state; empty to keep it on the root disk
  * @param network the guest's interface
  * @param security what the container is trusted with
+ * @param startOnBoot whether the node starts the guest when it boots (PVE's {@code onboot}); true
+ *     by default
  */
 public record GuestSpec(
     GuestKind kind,
@@ -44,7 +46,8 @@ public record GuestSpec(
     GuestTemplate template,
     Optional<DataVolume> data,
     NetworkSpec network,
-    SecurityPolicy security) {
+    SecurityPolicy security,
+    boolean startOnBoot) {
 
   public static final int DEFAULT_CORES = 2;
   public static final int DEFAULT_MEMORY_MB = 2048;
@@ -88,6 +91,7 @@ public record GuestSpec(
     b.data = data;
     b.network = network;
     b.security = security;
+    b.startOnBoot = startOnBoot;
     return b;
   }
 
@@ -105,6 +109,7 @@ public record GuestSpec(
     private Optional<DataVolume> data = Optional.empty();
     private NetworkSpec network;
     private SecurityPolicy security = SecurityPolicy.defaults();
+    private boolean startOnBoot = true;
 
     private Builder() {}
 
@@ -193,9 +198,18 @@ public record GuestSpec(
       return this;
     }
 
+    /**
+     * Whether the node starts the guest when it boots (PVE's {@code onboot}); true by default, so
+     * a deployment comes back after the node restarts.
+     */
+    public Builder startOnBoot(boolean startOnBoot) {
+      this.startOnBoot = startOnBoot;
+      return this;
+    }
+
     public GuestSpec build() {
       return new GuestSpec(kind, vmid, placement, hostname, cores, memoryMb, diskGb, storage, template,
-          data, network, security);
+          data, network, security, startOnBoot);
     }
   }
 }

@@ -62,6 +62,7 @@ class DeployerPlanTest {
     v.put("features", "keyctl=1,nesting=1");
     v.put("unprivileged", "1");
     v.put("rootfs", "local-lvm:vm-161-disk-0,size=16G");
+    v.put("onboot", "1");
     return new LxcConfig(v, "0123456789abcdef0123456789abcdef01234567");
   }
 
@@ -123,6 +124,19 @@ class DeployerPlanTest {
           assertThat(u.address()).isEqualTo("guest.lxc[161]");
           assertThat(u.changes()).containsExactly(Change.update("memory", 1024, 2048));
         });
+  }
+
+  @Test
+  void aGuestThatWouldNotStartWithItsNodeIsUpdatedInPlace() {
+    Map<String, String> v = new HashMap<>(config(2048).values());
+    v.remove("onboot");
+    Observed running = deployed(2048, IMAGE_ID);
+    Observed observed = new Observed(161, "pve1", Optional.of(new Observed.GuestState("running",
+        Set.of(Differ.tag("shop")), new LxcConfig(v, "d"))), running.survey());
+    Plan plan = Differ.plan(spec, desired, observed);
+    assertThat(plan.steps().get(0)).isInstanceOfSatisfying(PlanStep.Update.class, u ->
+        assertThat(u.changes()).containsExactly(Change.update("onboot", false, true)));
+    assertThat(plan.steps().stream().skip(1)).allMatch(s -> s instanceof PlanStep.NoOp);
   }
 
   @Test

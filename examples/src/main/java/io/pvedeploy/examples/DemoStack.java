@@ -2,6 +2,7 @@ package io.pvedeploy.examples;
 
 import io.pvedeploy.deploy.ComposeSpec;
 import io.pvedeploy.deploy.DeploymentSpec;
+import io.pvedeploy.deploy.GuestKind;
 import io.pvedeploy.deploy.GuestSpec;
 import io.pvedeploy.deploy.HealthSpec;
 import io.pvedeploy.deploy.NetworkSpec;
@@ -35,9 +36,11 @@ import java.util.Map;
 public final class DemoStack {
   /** The app's name: the compose project, the guest's tag {@code pvedeploy-demo}. */
   public static final String APP = "demo";
-  /** The guest's static address on the sandbox's network (10.99.0.0/24). */
-  public static final String ADDRESS = "10.99.0.80";
-  public static final String GATEWAY = "10.99.0.1";
+  /** The guest's static address on the demo sandbox's network (10.99.8.0/24, {@code DemoSandbox}). */
+  public static final String ADDRESS = "10.99.8.80";
+  public static final String GATEWAY = "10.99.8.1";
+  /** The sandbox's VM template (cloud-init, QEMU guest agent) a {@code --guest vm} demo clones. */
+  public static final int VM_TEMPLATE = 9000;
   public static final String TEMPLATE = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
   /** The secret both db and backend read; generated, never printed. */
   public static final String DB_PASSWORD = "db_password";
@@ -48,7 +51,7 @@ public final class DemoStack {
 
   private DemoStack() {}
 
-  /** The URL of the frontend once the stack is deployed: {@code http://10.99.0.80/}. */
+  /** The URL of the frontend once the stack is deployed: {@code http://10.99.8.80/}. */
   public static String url() {
     return "http://" + ADDRESS + "/";
   }
@@ -58,10 +61,22 @@ public final class DemoStack {
    * and a {@code .env} with the images' references. Returns {@code directory}.
    */
   public static Path writeBundle(Path directory, DemoImages.Refs refs) throws IOException {
+    return writeBundle(directory, refs, 1);
+  }
+
+  /**
+   * Writes the bundle with the backend reporting {@code backendVersion}
+   * ({@code DEMO_BACKEND_VERSION} in {@code .env}): a different version is a change to the backend
+   * service only, the demo's way of showing an update that keeps the database.
+   */
+  public static Path writeBundle(Path directory, DemoImages.Refs refs, int backendVersion) throws IOException {
     Files.createDirectories(directory);
     Files.write(directory.resolve(COMPOSE_FILE), DemoImages.demoResource("bundle/" + COMPOSE_FILE));
     StringBuilder env = new StringBuilder("# The demo's images, built by DemoImages (tags: recipe hashes)\n");
     refs.composeEnv().forEach((k, v) -> env.append(k).append('=').append(v).append('\n'));
+    if (backendVersion != 1) {
+      env.append("DEMO_BACKEND_VERSION=").append(backendVersion).append('\n');
+    }
     Files.writeString(directory.resolve(".env"), env.toString(), StandardCharsets.UTF_8);
     return directory;
   }
@@ -74,8 +89,14 @@ public final class DemoStack {
    * @param bundleDirectory where {@link #writeBundle} wrote the bundle
    */
   public static DeploymentSpec spec(Path bundleDirectory, DemoImages.Refs refs) throws SpecException {
+    return spec(bundleDirectory, refs, GuestKind.LXC);
+  }
+
+  /** The demo's spec in a guest of {@code kind}: the same stack in a VM cloned from {@value #VM_TEMPLATE}. */
+  public static DeploymentSpec spec(Path bundleDirectory, DemoImages.Refs refs, GuestKind kind) throws SpecException {
+    GuestSpec.Builder guest = kind == GuestKind.VM ? GuestSpec.vm(VM_TEMPLATE) : GuestSpec.lxc(TEMPLATE);
     return DeploymentSpec.builder(APP)
-        .guest(GuestSpec.lxc(TEMPLATE).node("pve1").hostname(APP).cores(2).memoryMb(1536).diskGb(8)
+        .guest(guest.node("pve1").hostname(APP).cores(2).memoryMb(1536).diskGb(8)
             .network(NetworkSpec.builder().bridge("vmbr0").staticIpv4(ADDRESS + "/24", GATEWAY)))
         .compose(ComposeSpec.of(bundleDirectory, refs.all().toArray(String[]::new)))
         .secret(SecretSpec.password(DB_PASSWORD, 32).withServices("db", "backend"))
@@ -90,10 +111,19 @@ public final class DemoStack {
    * {@link #spec}.
    */
   public static String specYaml(DemoImages.Refs refs) {
+    return specYaml(refs, GuestKind.LXC);
+  }
+
+  /** The spec as YAML for a guest of {@code kind} ({@code kind: vm} clones {@value #VM_TEMPLATE}). */
+  public static String specYaml(DemoImages.Refs refs, GuestKind kind) {
     String text = new String(DemoImages.demoResource("demo.yaml"), StandardCharsets.UTF_8);
     for (Map.Entry<String, String> e : Map.of("@POSTGRES@", refs.postgres(), "@REDIS@", refs.redis(),
         "@BACKEND@", refs.backend(), "@FRONTEND@", refs.frontend()).entrySet()) {
       text = text.replace(e.getKey(), e.getValue());
+    }
+    if (kind == GuestKind.VM) {
+      text = text.replace("  kind: lxc\n", "  kind: vm\n")
+          .replace("  template: " + TEMPLATE + "\n", "  template: " + VM_TEMPLATE + "   # the VM template to clone\n");
     }
     return text;
   }

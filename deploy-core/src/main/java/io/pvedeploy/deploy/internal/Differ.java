@@ -172,6 +172,7 @@ public final class Differ {
       c.add(Change.set("unprivileged", !g.security().isPrivileged()));
       c.add(Change.set("features", features.render()));
       c.add(Change.set("tags", tag(spec.app())));
+      c.add(Change.set("onboot", g.startOnBoot()));
       c.add(Change.set("status", "running"));
       return new PlanStep.Create(address, c);
     }
@@ -203,6 +204,10 @@ public final class Differ {
     }
     if (!now.tags().contains(tag(spec.app()))) {
       c.add(Change.set("tags", tag(spec.app())));
+    }
+    boolean onBoot = config.get("onboot").map(v -> v.equals("1")).orElse(false);
+    if (onBoot != g.startOnBoot()) {
+      c.add(Change.update("onboot", onBoot, g.startOnBoot()));
     }
     if (!now.running()) {
       c.add(Change.update("status", now.status(), "running"));

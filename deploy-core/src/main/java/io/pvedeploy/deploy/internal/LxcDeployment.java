@@ -342,7 +342,8 @@ public final class LxcDeployment {
           .network(0, g.network().toLxcNetwork(Differ.GUEST_NETWORK))
           // API tokens may set nesting only; the rest goes through pct set as root below.
           .features(LxcFeatures.none().withNesting(features.nesting()))
-          .tags(List.of(Differ.tag(spec.app())));
+          .tags(List.of(Differ.tag(spec.app())))
+          .onBoot(g.startOnBoot());
       g.data().ifPresent(d -> b.mountPoint(0, MountPoint.newMountPoint(g.storage(), d.sizeGb(), d.mountPath())));
       g.security().privilegedReason().ifPresent(b::privileged);
       listener.accept(new ApplyEvent.StepProgress(step, "creating CT " + observed.vmid() + " on " + observed.node()));
@@ -367,6 +368,7 @@ public final class LxcDeployment {
             tags.add(Differ.tag(spec.app()));
             u.tags(tags.stream().sorted().toList());
           }
+          case "onboot" -> u.onBoot(spec.guest().startOnBoot());
           case "features" -> featuresChange = true;
           default -> { }
         }
@@ -452,7 +454,7 @@ public final class LxcDeployment {
     listener.accept(new ApplyEvent.StepProgress(step, "shipping release " + bundle.id()));
     Release release = project.ship(bundle);
     listener.accept(new ApplyEvent.StepProgress(step, "bringing release " + release.id() + " up; waiting up to "
-        + spec.health().deadline() + " for health"));
+        + Durations.format(spec.health().deadline()) + " for health"));
     List<ServiceState> services = project.up(release, spec.health().deadline());
     listener.accept(new ApplyEvent.Healthy(services));
     DeployedState state = new DeployedState(release.id(), observation.bundle().id(),

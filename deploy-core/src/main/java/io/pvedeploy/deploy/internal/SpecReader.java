@@ -57,7 +57,7 @@ public final class SpecReader {
   static final List<String> ROOT_KEYS =
       List.of("app", "guest", "docker", "compose", "secrets", "health", "releases", "requirements");
   static final List<String> GUEST_KEYS = List.of("kind", "vmid", "node", "placement", "hostname", "cores",
-      "memory", "disk", "storage", "template", "data", "network", "security");
+      "memory", "disk", "storage", "template", "data", "network", "security", "startOnBoot");
   static final List<String> DATA_KEYS = List.of("size", "path");
   static final List<String> NETWORK_KEYS = List.of("bridge", "vlan", "ipv4", "gateway");
   static final List<String> SECURITY_KEYS = List.of("privileged", "apparmorUnconfined");
@@ -325,6 +325,10 @@ public final class SpecReader {
     Fields network = mapping(g, "network", NETWORK_KEYS);
     if (network != null) {
       b.network(network(network));
+    }
+    Boolean startOnBoot = bool(g, "startOnBoot");
+    if (startOnBoot != null) {
+      b.startOnBoot(startOnBoot);
     }
     Fields security = mapping(g, "security", SECURITY_KEYS);
     if (security != null) {

@@ -87,6 +87,9 @@ public final class SpecWriter {
       out.put("data", data);
     });
     out.put("network", network(g.network()));
+    if (!g.startOnBoot()) {
+      out.put("startOnBoot", false);
+    }
     SecurityPolicy s = g.security();
     if (!s.isDefault()) {
       Map<String, Object> security = new LinkedHashMap<>();
