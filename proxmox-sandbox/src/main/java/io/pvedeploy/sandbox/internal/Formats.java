@@ -58,7 +58,21 @@ final class Formats {
           Map.entry("pve-lxc-mp-string", Formats::volumeOrPath),
           Map.entry("disk-size", v -> DISK_SIZE.matcher(v).matches() ? null : "value does not look like a valid disk size: " + v),
           Map.entry("pve-tag", v -> TAG.matcher(v).matches() ? null : "invalid characters in tag '" + v + "'"),
-          Map.entry("pve-storage-content", v -> v.matches("[a-z]+") ? null : "invalid content type '" + v + "'"));
+          Map.entry("pve-storage-content", v -> v.matches("[a-z]+") ? null : "invalid content type '" + v + "'"),
+          Map.entry("pve-startup-order", v -> startupOrder(v) ? null : "unable to parse startup options"));
+
+  /** pve_parse_startup_order succeeds: comma-separated {@code [order=]N}, {@code up=N}, {@code down=N}. */
+  private static boolean startupOrder(String v) {
+    if (v.isEmpty() || v.equals("0")) {
+      return false; // Perl's "return undef if !$value"
+    }
+    for (String part : v.split(",")) {
+      if (!part.isBlank() && !part.matches("(order=)?\\d+|up=\\d+|down=\\d+")) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /**
    * Checks a value against a named format; handles PVE's {@code -list} and {@code -opt}

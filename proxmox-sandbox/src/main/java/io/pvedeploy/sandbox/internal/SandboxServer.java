@@ -88,12 +88,16 @@ public final class SandboxServer implements AutoCloseable {
     backend = o.guests() == io.pvedeploy.sandbox.Sandbox.Guests.LXC
         ? LxcBackend.start(o.stateDir(), o.cacheDir())
         : new SimulatedBackend();
-    if (backend.real()) {
-      // Real containers do not survive a sandbox restart (leftovers are stopped): state says so.
-      cluster.guests.values().forEach(g -> {
-        g.running = false;
-        g.startedAt = 0;
-      });
+    if (saved != null) {
+      // A restart is a node's reboot: nothing kept running (close and a crash's cleanup stop every
+      // container), and guests with onboot: 1 start again, for real or simulated alike.
+      try {
+        NodeBoot.boot(cluster, backend);
+      } catch (RuntimeException e) {
+        scheduler.shutdownNow();
+        backend.close();
+        throw e;
+      }
     }
     api = new Api(schema, cluster, auth, faults);
     new ClusterApi(cluster, tasks, faults, auth).withBackend(backend).register(api);

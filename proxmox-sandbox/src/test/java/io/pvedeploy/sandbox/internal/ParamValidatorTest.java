@@ -52,6 +52,19 @@ class ParamValidatorTest {
   }
 
   @Test
+  void onbootAndStartupOnCreateAndConfigSet() {
+    assertThat(createCt("onboot", "1", "startup", "order=2,up=30")).isEmpty();
+    assertThat(createCt("onboot", "0")).isEmpty();
+    assertThat(createCt("onboot", "yes")).containsEntry("onboot", "type check ('boolean') failed - got 'yes'");
+    assertThat(createCt("startup", "order=first"))
+        .containsEntry("startup", "invalid format - unable to parse startup options\n");
+    assertThat(validate("PUT", "/nodes/{node}/lxc/{vmid}/config", "node", "pve1", "vmid", "101", "onboot", "1",
+        "startup", "3")).isEmpty();
+    assertThat(validate("PUT", "/nodes/{node}/qemu/{vmid}/config", "node", "pve1", "vmid", "101", "onboot", "1"))
+        .isEmpty();
+  }
+
+  @Test
   void namedFormats() {
     assertThat(createCt("vmid", "99")).isNotEmpty();
     assertThat(validate("GET", "/cluster/nextid", "vmid", "99"))
