@@ -1,6 +1,7 @@
 package io.pvedeploy.deploy;
 
 import io.pvedeploy.deploy.internal.SpecReader;
+import io.pvedeploy.deploy.internal.SpecSource;
 import io.pvedeploy.deploy.internal.SpecWriter;
 import io.pvedeploy.docker.ComposeProject;
 import io.pvedeploy.docker.DaemonConfig;
@@ -117,7 +118,11 @@ public record DeploymentSpec(
     if (!problems.isEmpty()) {
       throw new SpecException(sourceName, problems);
     }
-    return read.builder().buildUnchecked();
+    DeploymentSpec spec = read.builder().buildUnchecked();
+    // Checks that need more than the spec (the store, the bundle) run later; they place their
+    // problems in this file through it.
+    SpecSource.remember(spec, read.source());
+    return spec;
   }
 
   /**
@@ -150,7 +155,8 @@ public record DeploymentSpec(
    * Checks this spec against the names a secret store holds: every secret declared {@code
    * generate: never} must be there (generated ones are made on first deploy).
    *
-   * @throws SpecException naming each provided secret the store lacks
+   * @throws SpecException naming each provided secret the store lacks, at its line and column
+   *     when the spec was loaded from YAML
    */
   public void validateAgainst(Set<String> storeNames) throws SpecException {
     List<SpecProblem> problems = new ArrayList<>();
@@ -161,7 +167,7 @@ public record DeploymentSpec(
       }
     }
     if (!problems.isEmpty()) {
-      throw new SpecException(null, problems);
+      throw SpecSource.of(this).exception(problems);
     }
   }
 
@@ -170,7 +176,8 @@ public record DeploymentSpec(
    * {@code docker compose config}) against this spec: each must be declared here and list that
    * service.
    *
-   * @throws SpecException naming each reference the spec does not cover
+   * @throws SpecException naming each reference the spec does not cover, at the line and column
+   *     of the secret (or of {@code secrets:}) when the spec was loaded from YAML
    */
   public void checkSecretReferences(Map<String, ? extends Collection<String>> secretsByService)
       throws SpecException {
@@ -188,11 +195,15 @@ public record DeploymentSpec(
       }
     }
     if (!problems.isEmpty()) {
-      throw new SpecException(null, problems);
+      throw SpecSource.of(this).exception(problems);
     }
   }
 
-  /** A builder holding this spec's values. */
+  /**
+   * A builder holding this spec's values. What it builds has no YAML positions, even when this
+   * spec was loaded from YAML: its values may no longer be the file's, and a line pointing at a
+   * value that is not there would mislead.
+   */
   public Builder toBuilder() {
     Builder b = new Builder(app);
     b.guest = guest;

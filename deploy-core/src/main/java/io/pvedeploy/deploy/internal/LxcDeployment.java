@@ -118,6 +118,7 @@ public final class LxcDeployment {
     } catch (DockerGuestException e) {
       throw new DeployException(e.getMessage(), e);
     }
+    BundleChecks.check(spec, bundle, store); // secrets the services read, memory, the store: one SpecException
     Map<String, String> localIds = new LinkedHashMap<>();
     if (!spec.compose().images().isEmpty()) {
       DockerEngine local = DockerEngine.on(localDocker);

@@ -88,17 +88,24 @@ public final class SpecReader {
     private final List<SpecProblem> problems;
     private final Set<String> failed;
     private final Map<String, Pos> positions;
+    private final String source;
 
     Result(DeploymentSpec.Builder builder, List<SpecProblem> problems, Set<String> failed,
-        Map<String, Pos> positions) {
+        Map<String, Pos> positions, String source) {
       this.builder = builder;
       this.problems = List.copyOf(problems);
       this.failed = Set.copyOf(failed);
       this.positions = Map.copyOf(positions);
+      this.source = source;
     }
 
     public DeploymentSpec.Builder builder() {
       return builder;
+    }
+
+    /** Where each field was, for the problems found once the spec is built. */
+    public SpecSource source() {
+      return new SpecSource(source, positions);
     }
 
     /** The reader's own problems, in file order. */
@@ -165,7 +172,7 @@ public final class SpecReader {
     DeploymentSpec.Builder b = r.document(text, source);
     List<SpecProblem> sorted = new ArrayList<>(r.problems);
     sorted.sort(Comparator.comparingInt(SpecProblem::line).thenComparingInt(SpecProblem::column));
-    return new Result(b, sorted, r.failed, r.positions);
+    return new Result(b, sorted, r.failed, r.positions, source);
   }
 
   private DeploymentSpec.Builder document(String text, String source) {
