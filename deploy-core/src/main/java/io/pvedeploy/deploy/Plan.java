@@ -162,7 +162,7 @@ public record Plan(String app, List<PlanStep> steps, List<String> warnings, Stri
     for (PlanStep step : steps) {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("address", step.address());
-      s.put("action", action(step));
+      s.put("action", step.action());
       s.put("destructive", step.destructive());
       List<Object> changes = new ArrayList<>();
       for (Change c : step.changes()) {
@@ -185,19 +185,6 @@ public record Plan(String app, List<PlanStep> steps, List<String> warnings, Stri
     root.put("summary", summary);
     JsonAdapter<Object> adapter = new Moshi.Builder().build().adapter(Object.class).serializeNulls().indent("  ");
     return adapter.toJson(root) + "\n";
-  }
-
-  private static String action(PlanStep step) {
-    if (step instanceof PlanStep.Create) {
-      return "create";
-    } else if (step instanceof PlanStep.Update) {
-      return "update";
-    } else if (step instanceof PlanStep.Replace) {
-      return "replace";
-    } else if (step instanceof PlanStep.Delete) {
-      return "delete";
-    }
-    return "no-op";
   }
 
   @Override

@@ -27,6 +27,23 @@ public sealed interface PlanStep
   /** The words that end "# address will be …" in a printed plan. */
   String verb();
 
+  /**
+   * The action as one word, as the plan's JSON names it: {@code create}, {@code update},
+   * {@code replace}, {@code delete} or {@code no-op}.
+   */
+  default String action() {
+    if (this instanceof Create) {
+      return "create";
+    } else if (this instanceof Update) {
+      return "update";
+    } else if (this instanceof Replace) {
+      return "replace";
+    } else if (this instanceof Delete) {
+      return "delete";
+    }
+    return "no-op";
+  }
+
   /** Something that does not exist yet is created. */
   record Create(String address, List<Change> changes) implements PlanStep {
     public Create {

@@ -1,5 +1,6 @@
 package io.pvedeploy.examples;
 
+import io.pvedeploy.deploy.AgentGuestShell;
 import io.pvedeploy.deploy.DeployException;
 import io.pvedeploy.deploy.Deployer;
 import io.pvedeploy.deploy.DeploymentResult;
@@ -10,10 +11,12 @@ import io.pvedeploy.deploy.Plan;
 import io.pvedeploy.deploy.SpecException;
 import io.pvedeploy.deploy.Target;
 import io.pvedeploy.docker.DockerEngine;
-import io.pvedeploy.docker.DockerGuestException;
+import io.pvedeploy.docker.GuestShell;
 import io.pvedeploy.docker.ServiceState;
 import io.pvedeploy.proxmox.ClusterResource;
 import io.pvedeploy.proxmox.GuestDeletion;
+import io.pvedeploy.proxmox.GuestPower;
+import io.pvedeploy.proxmox.Node;
 import io.pvedeploy.proxmox.NodeShell;
 import io.pvedeploy.proxmox.NotFoundException;
 import io.pvedeploy.proxmox.ProxmoxClient;
@@ -57,9 +60,7 @@ import picocli.CommandLine.ScopeType;
  * runs ({@link DemoSandbox}), so the stack keeps answering at {@link DemoStack#url()}.
  */
 @Command(name = "pvedeploy-demo", mixinStandardHelpOptions = true, version = "pvedeploy demo 0.1",
-    description = "Deploys the pvedeploy demo stack onto the embedded Proxmox VE sandbox.",
-    subcommands = {Demo.PlanCommand.class, Demo.ApplyCommand.class, Demo.StatusCommand.class,
-        Demo.DownCommand.class, Demo.DestroyCommand.class})
+    description = "Deploys the pvedeploy demo stack onto the embedded Proxmox VE sandbox.")
 public final class Demo implements Callable<Integer> {
   static final int EXIT_FAILED = 1;
 
@@ -111,59 +112,11 @@ public final class Demo implements Callable<Integer> {
     return apply();
   }
 
-  @Command(name = "plan", description = "Prints what apply would change; changes nothing.")
-  static final class PlanCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand Demo demo;
-
-    @Override
-    public Integer call() throws Exception {
-      return demo.plan();
-    }
-  }
-
-  @Command(name = "apply", description = "Plans, prints the plan and applies it (the default).")
-  static final class ApplyCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand Demo demo;
-
-    @Override
-    public Integer call() throws Exception {
-      return demo.apply();
-    }
-  }
-
-  @Command(name = "status", description = "Shows the sandbox, the guest and the services.")
-  static final class StatusCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand Demo demo;
-
-    @Override
-    public Integer call() throws Exception {
-      return demo.status();
-    }
-  }
-
-  @Command(name = "down", description = "Stops the sandbox; the guest's disk and all state stay.")
-  static final class DownCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand Demo demo;
-
-    @Override
-    public Integer call() throws Exception {
-      return demo.down();
-    }
-  }
-
-  @Command(name = "destroy", description = "Deletes the demo's guest, stops the sandbox and removes its"
-      + " state (the image cache, age identity and secrets stay).")
-  static final class DestroyCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand Demo demo;
-
-    @Override
-    public Integer call() throws Exception {
-      return demo.destroy();
-    }
-  }
-
   // ------------------------------------------------------------------ commands
 
+  // Each subcommand is a method (picocli adds them): the inherited options are this object's fields.
+
+  @Command(name = "plan", description = "Prints what apply would change; changes nothing.")
   int plan() throws Exception {
     try (Session s = session(true)) {
       Plan plan = s.deployer.plan(s.spec);
@@ -172,6 +125,7 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
+  @Command(name = "apply", description = "Plans, prints the plan and applies it (the default).")
   int apply() throws Exception {
     try (Session s = session(true)) {
       Plan plan = s.deployer.plan(s.spec);
@@ -202,6 +156,7 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
+  @Command(name = "status", description = "Shows the sandbox, the guest and the services.")
   int status() throws Exception {
     DemoState state = DemoState.open(stateDirectory);
     DemoSandbox sandbox = new DemoSandbox(state);
@@ -219,8 +174,10 @@ public final class Demo implements Callable<Integer> {
       }
       ClusterResource g = guest.get();
       out.printf("guest:   %s %d (%s) on %s, %s%n", g.type(), g.vmid(), g.name(), g.node(), g.status());
-      if (g.status().equals("running") && g.type().equals("lxc")) {
-        for (ServiceState service : DockerEngine.on(LxcGuestShell.of(node, g.vmid())).project(DemoStack.APP).ps()) {
+      if (g.status().equals("running")) {
+        GuestShell shell = g.type().equals("qemu") ? AgentGuestShell.of(pve.nodes().node(g.node()).qemu(g.vmid()))
+            : LxcGuestShell.of(node, g.vmid());
+        for (ServiceState service : DockerEngine.on(shell).project(DemoStack.APP).ps()) {
           out.println("  " + DemoProgress.describe(service));
         }
         showSite();
@@ -229,6 +186,7 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
+  @Command(name = "down", description = "Stops the sandbox; the guest's disk and all state stay.")
   int down() throws Exception {
     DemoSandbox sandbox = new DemoSandbox(DemoState.open(stateDirectory));
     out.println(sandbox.stop() ? "sandbox stopped; its guests' disks and the demo's state stay (apply starts it again)"
@@ -236,6 +194,8 @@ public final class Demo implements Callable<Integer> {
     return 0;
   }
 
+  @Command(name = "destroy", description = "Deletes the demo's guest, stops the sandbox and removes its"
+      + " state (the image cache, age identity and secrets stay).")
   int destroy() throws Exception {
     DemoState state = DemoState.open(stateDirectory);
     DemoSandbox sandbox = new DemoSandbox(state);
@@ -245,12 +205,15 @@ public final class Demo implements Callable<Integer> {
         Optional<ClusterResource> guest = demoGuest(pve);
         if (guest.isPresent()) {
           ClusterResource g = guest.get();
-          var lxc = pve.nodes().node(g.node()).lxc(g.vmid());
+          Node node = pve.nodes().node(g.node());
+          boolean vm = g.type().equals("qemu");
+          GuestPower power = vm ? node.qemu(g.vmid()).status() : node.lxc(g.vmid()).status();
           if (g.status().equals("running")) {
-            lxc.status().stop().awaitSuccess(Duration.ofMinutes(2));
+            power.stop().awaitSuccess(Duration.ofMinutes(2));
           }
-          lxc.delete(GuestDeletion.purgeAll()).awaitSuccess(Duration.ofMinutes(2));
-          out.println("deleted CT " + g.vmid());
+          (vm ? node.qemu(g.vmid()).delete(GuestDeletion.purgeAll()) : node.lxc(g.vmid()).delete(GuestDeletion.purgeAll()))
+              .awaitSuccess(Duration.ofMinutes(2));
+          out.println("deleted " + (vm ? "VM " : "CT ") + g.vmid());
         }
       } catch (NotFoundException e) {
         // gone already

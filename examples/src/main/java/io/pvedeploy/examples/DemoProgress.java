@@ -1,7 +1,6 @@
 package io.pvedeploy.examples;
 
 import io.pvedeploy.deploy.ApplyEvent;
-import io.pvedeploy.deploy.PlanStep;
 import io.pvedeploy.docker.ServiceState;
 import io.pvedeploy.docker.TransferEvent;
 import java.io.PrintStream;
@@ -43,7 +42,7 @@ final class DemoProgress implements Consumer<ApplyEvent> {
   public void accept(ApplyEvent event) {
     if (event instanceof ApplyEvent.StepStarted s) {
       closeBar();
-      String title = "[" + s.index() + "/" + s.total() + "] " + verb(s.step()) + " " + s.step().address();
+      String title = "[" + s.index() + "/" + s.total() + "] " + s.step().action() + " " + s.step().address();
       if (live) {
         bar = bar(title, -1, "", 1);
       } else {
@@ -124,19 +123,6 @@ final class DemoProgress implements Consumer<ApplyEvent> {
       bar.close();
       bar = null;
     }
-  }
-
-  private static String verb(PlanStep step) {
-    if (step instanceof PlanStep.Create) {
-      return "create";
-    } else if (step instanceof PlanStep.Update) {
-      return "update";
-    } else if (step instanceof PlanStep.Replace) {
-      return "replace";
-    } else if (step instanceof PlanStep.Delete) {
-      return "delete";
-    }
-    return "keep";
   }
 
   /** {@code backend   running, healthy}. */

@@ -92,7 +92,7 @@ final class DemoSandbox {
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.add("-Dpvedeploy.sandbox.subnet=" + SUBNET);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classPath());
     command.add(MAIN_CLASS);
     command.addAll(List.of("--port", "0", "--nodes", "pve1", "--guests", "lxc", "--ssh", "true",
         "--task-duration", "50", "--state-dir", state.sandboxState().toString()));
@@ -106,7 +106,8 @@ final class DemoSandbox {
       if (line != null) {
         Connection c = parse(line);
         writePrivate(state.sandboxConnection(), line + "\n");
-        Files.writeString(state.sandboxPid(), p.pid() + "\n");
+        // The pid and the process's start time: a pid the kernel reuses later is not taken for it.
+        Files.writeString(state.sandboxPid(), p.pid() + " " + startMillis(p.toHandle()) + "\n");
         Files.delete(out); // it held the token secret; sandbox.json (0600) keeps it now
         return c;
       }
@@ -120,6 +121,26 @@ final class DemoSandbox {
       }
       Thread.sleep(250);
     }
+  }
+
+  /**
+   * This JVM's class path for the sandbox process, with absolute entries (it must not depend on
+   * the directory the demo was started from). A single jar (java -jar) is copied into the state
+   * directory first: rebuilding pvedeploy replaces that jar, and a JVM whose jar changes under it
+   * fails to load classes it has not loaded yet, e.g. the ones it needs to shut down.
+   */
+  private String classPath() throws IOException {
+    String[] entries = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
+    if (entries.length == 1 && entries[0].endsWith(".jar")) {
+      Path copy = state.directory().resolve("sandbox-runtime.jar");
+      Files.copy(Path.of(entries[0]), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return copy.toString();
+    }
+    List<String> absolute = new ArrayList<>();
+    for (String e : entries) {
+      absolute.add(Path.of(e).toAbsolutePath().toString());
+    }
+    return String.join(java.io.File.pathSeparator, absolute);
   }
 
   /** Stops the running sandbox: its guests stop, their disks and the cluster's state stay. */
@@ -147,13 +168,17 @@ final class DemoSandbox {
       if (!Files.exists(state.sandboxPid())) {
         return Optional.empty();
       }
-      long pid = Long.parseLong(Files.readString(state.sandboxPid()).strip());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-          .filter(h -> h.info().commandLine().map(c -> c.contains(MAIN_CLASS)
-              && c.contains(state.sandboxState().toString())).orElse(false));
+      String[] saved = Files.readString(state.sandboxPid()).strip().split(" ");
+      long pid = Long.parseLong(saved[0]);
+      long started = saved.length > 1 ? Long.parseLong(saved[1]) : -1;
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> startMillis(h) == started);
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  private static long startMillis(ProcessHandle h) {
+    return h.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-2L);
   }
 
   private Connection readConnection() {

@@ -38,6 +38,12 @@ public final class DemoStack {
   public static final String APP = "demo";
   /** The guest's static address on the demo sandbox's network (10.99.8.0/24, {@code DemoSandbox}). */
   public static final String ADDRESS = "10.99.8.80";
+  /**
+   * The guest's id. Fixed rather than the cluster's next free id: the sandbox names a guest's host
+   * network device after it (as PVE does, {@code veth800i0}), and the test suite's sandboxes, which
+   * may run beside the demo's, use ids of their own.
+   */
+  public static final int VMID = 800;
   public static final String GATEWAY = "10.99.8.1";
   /** The sandbox's VM template (cloud-init, QEMU guest agent) a {@code --guest vm} demo clones. */
   public static final int VM_TEMPLATE = 9000;
@@ -96,7 +102,7 @@ public final class DemoStack {
   public static DeploymentSpec spec(Path bundleDirectory, DemoImages.Refs refs, GuestKind kind) throws SpecException {
     GuestSpec.Builder guest = kind == GuestKind.VM ? GuestSpec.vm(VM_TEMPLATE) : GuestSpec.lxc(TEMPLATE);
     return DeploymentSpec.builder(APP)
-        .guest(guest.node("pve1").hostname(APP).cores(2).memoryMb(1536).diskGb(8)
+        .guest(guest.vmid(VMID).node("pve1").hostname(APP).cores(2).memoryMb(1536).diskGb(8)
             .network(NetworkSpec.builder().bridge("vmbr0").staticIpv4(ADDRESS + "/24", GATEWAY)))
         .compose(ComposeSpec.of(bundleDirectory, refs.all().toArray(String[]::new)))
         .secret(SecretSpec.password(DB_PASSWORD, 32).withServices("db", "backend"))
