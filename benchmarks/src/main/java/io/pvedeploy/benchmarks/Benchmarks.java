@@ -14,6 +14,7 @@ public final class Benchmarks {
   private static final Map<String, Harness> HARNESSES = Map.of(
       "cluster-resources", ClusterResourcesBenchmark::main,
       "image-transfer", ImageTransferBenchmark::main,
+      "noop-reapply", NoopReapplyBenchmark::main,
       "secrets", SecretsBenchmark::main);
 
   public static void main(String[] args) throws Exception {

@@ -74,6 +74,7 @@ public final class NodeShell implements AutoCloseable {
   private final Path controlDir;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong invocations = new AtomicLong();
+  private final AtomicLong commandsRun = new AtomicLong();
 
   private NodeShell(Builder settings, Path controlDir) {
     this.settings = settings;
@@ -87,6 +88,19 @@ public final class NodeShell implements AutoCloseable {
   /** The node's host name or address, as given. */
   public String host() {
     return settings.host;
+  }
+
+  /**
+   * The remote commands this shell has run so far, each one SSH round trip: every {@code run},
+   * {@code pctExec} and {@code qmGuestExec} is one, a typed operation counts each command it
+   * runs ({@code pctPush} is four: {@code mktemp}, the upload, {@code pct push}, {@code rm}).
+   * A command counts once ssh has ended, whatever its outcome (a non-zero exit, an SSH failure,
+   * a timeout); managing the master connection ({@link #isMasterConnectionOpen()}, {@link
+   * #close()}) does not count. Safe to read from any thread; to measure, take the difference of
+   * two readings.
+   */
+  public long commandsRun() {
+    return commandsRun.get();
   }
 
   // ---------------------------------------------------------------- generic commands
@@ -536,6 +550,7 @@ public final class NodeShell implements AutoCloseable {
     ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(backstop).get();
     long started = System.nanoTime();
     int exit = execute(command, streams, watchdog);
+    commandsRun.incrementAndGet();
     Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
     String sshLog = readAndDelete(log);
     byte[] err = stderr.toByteArray();

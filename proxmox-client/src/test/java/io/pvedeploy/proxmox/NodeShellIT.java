@@ -12,11 +12,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -122,6 +126,44 @@ class NodeShellIT {
       assertThat(sshd.acceptedLogins() - before).as("SSH logins for 11 commands").isEqualTo(1);
       shell.close();
       assertThat(shell.isMasterConnectionOpen()).isFalse();
+    }
+  }
+
+  @Test
+  void countsEveryRemoteCommandItRunsAsOneRoundTrip() throws Exception {
+    try (NodeShell shell = sshd.shell().build()) {
+      assertThat(shell.commandsRun()).isZero();
+      int received = sshd.commandLines().size();
+
+      shell.run(List.of("true"), T);
+      assertThat(shell.commandsRun()).isEqualTo(1);
+      // A non-zero exit is still a command that went to the node and back.
+      assertThat(shell.run(List.of("sh", "-c", "exit 3"), T).exitCode()).isEqualTo(3);
+      assertThat(shell.commandsRun()).isEqualTo(2);
+      // pct push: mktemp, the upload, pct push, rm.
+      shell.pctPush(103, "x".getBytes(StandardCharsets.UTF_8), "/srv/count.txt", PctFileOptions.defaults());
+      assertThat(shell.commandsRun()).isEqualTo(6);
+      // Managing the master connection is not a command.
+      assertThat(shell.isMasterConnectionOpen()).isTrue();
+      assertThat(shell.commandsRun()).isEqualTo(6);
+      assertThat(sshd.commandLines().size() - received).as("command lines sshd received").isEqualTo(6);
+
+      // From many threads at once, none lost.
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<RemoteCommandResult>> runs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          String n = String.valueOf(i);
+          runs.add(pool.submit(() -> shell.run(List.of("echo", n), T)));
+        }
+        for (Future<RemoteCommandResult> run : runs) {
+          assertThat(run.get().succeeded()).isTrue();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(shell.commandsRun()).isEqualTo(46);
+      assertThat(sshd.commandLines().size() - received).isEqualTo(46);
     }
   }
 

@@ -83,7 +83,6 @@ public final class Sandbox implements AutoCloseable {
     return server.faults();
   }
 
-  /** API requests served so far (all of them, including failures). */
   /** The node's shell over SSH, when the sandbox was built with {@link Builder#nodeSsh(boolean)}. */
   public java.util.Optional<SshEndpoint> ssh() {
     return java.util.Optional.ofNullable(server.ssh());
@@ -100,6 +99,7 @@ public final class Sandbox implements AutoCloseable {
     LXC
   }
 
+  /** API requests served so far (all of them, including failures). */
   public long requestCount() {
     return server.requestCount();
   }

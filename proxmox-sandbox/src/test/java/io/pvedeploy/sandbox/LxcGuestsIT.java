@@ -27,17 +27,26 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Real guests: one sandbox with {@code Guests.LXC} for the whole class (the Debian template is
  * built once into the default cache, {@code ~/.cache/pvedeploy-sandbox}). Needs root and the
  * packages scripts/test.sh installs.
+ *
+ * <p>Other sandboxes may run on this host at the same time on their own subnets (the demo on
+ * 10.99.8.0/24, the noop-reapply benchmark on 10.99.9.0/24), each with its own {@code pvdsbx*}
+ * bridge and NAT rules. The checks look only at this test's: the bridge that holds the gateway
+ * {@value #GATEWAY} and the rules for {@value #SUBNET}.
  */
 @Tag("integration")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LxcGuestsIT {
   private static final String TEMPLATE = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
+  /** The sandbox's default guest network, which only this test's sandboxes use (under a flock). */
+  private static final String SUBNET = "10.99.0.0/24";
+  private static final String GATEWAY = "10.99.0.1";
   private static Sandbox sandbox;
   private static PveHttp api;
   private static LxcAccess guests;
   private static Path state;
   private static Path lxcPath;
   private static String bridge;
+  private static String natComment;
 
   @BeforeAll
   static void start() throws IOException {
@@ -49,7 +58,8 @@ class LxcGuestsIT {
     api = PveHttp.token(sandbox);
     guests = LxcAccess.of(sandbox);
     lxcPath = state.resolve("lxc-runtime/lxc");
-    bridge = bridges().get(0);
+    bridge = ownBridges().get(0);
+    natComment = ownNatComment();
   }
 
   @AfterAll
@@ -62,12 +72,31 @@ class LxcGuestsIT {
 
   // ---- helpers ----
 
-  private static List<String> bridges() {
-    try (Stream<Path> s = Files.list(Path.of("/sys/class/net"))) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("pvdsbx")).sorted().toList();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The sandbox bridges ({@code pvdsbx*}) that hold this test's gateway address: ours, not another sandbox's. */
+  private static List<String> ownBridges() {
+    return host("ip", "-o", "-4", "addr", "show").lines()
+        .map(l -> l.trim().split("\\s+"))
+        .filter(f -> f.length > 3 && f[1].startsWith("pvdsbx") && f[3].equals(GATEWAY + "/24"))
+        .map(f -> f[1]).distinct().sorted().toList();
+  }
+
+  /** The iptables rules (nat and filter) that carry a sandbox's NAT comment. */
+  private static List<String> rulesWith(String comment) {
+    return Stream.of("nat", "filter").flatMap(t -> host("iptables", "-w", "-t", t, "-S").lines())
+        .filter(l -> l.contains("--comment " + comment)).toList();
+  }
+
+  /** The comments of the sandboxes' masquerading rules for this test's subnet (one per running sandbox). */
+  private static List<String> ownNatComments() {
+    return host("iptables", "-w", "-t", "nat", "-S").lines()
+        .filter(l -> l.contains("-s " + SUBNET + " ") && l.contains("--comment pvedeploy-sandbox-"))
+        .map(l -> l.replaceAll(".*--comment (pvedeploy-sandbox-\\S+).*", "$1")).toList();
+  }
+
+  private static String ownNatComment() {
+    List<String> comments = ownNatComments();
+    assertThat(comments).as("sandbox NAT rules for " + SUBNET).hasSize(1);
+    return comments.get(0);
   }
 
   static String host(String... argv) {
@@ -332,9 +361,10 @@ class LxcGuestsIT {
     sandbox.close();
     sandbox = null;
     assertThat(Path.of("/sys/class/net", bridge)).doesNotExist();
+    assertThat(ownBridges()).isEmpty();
     assertThat(Path.of("/sys/class/net/veth220i0")).doesNotExist();
-    assertThat(host("iptables", "-w", "-t", "nat", "-S")).doesNotContain("pvedeploy-sandbox-");
-    assertThat(host("iptables", "-w", "-S")).doesNotContain("pvedeploy-sandbox-");
+    assertThat(rulesWith(natComment)).isEmpty();
+    assertThat(ownNatComments()).isEmpty();
     assertThat(host("pgrep", "-af", "dnsmasq")).doesNotContain(state.toString());
     assertThat(host("lxc-ls", "-P", lxcPath.toString(), "--running").trim()).isEmpty();
     assertThat(state.resolve("lxc-runtime/owner.properties")).doesNotExist();
@@ -369,20 +399,22 @@ class LxcGuestsIT {
           .withToken(ready[0].get("tokenId") + "=" + ready[0].get("tokenSecret"));
       ok(pve, pve.post("/nodes/pve1/lxc", "vmid", "230", "ostemplate", TEMPLATE, "rootfs", "local-lvm:4",
           "net0", "name=eth0,bridge=vmbr0,ip=10.99.0.23/24,gw=10.99.0.1", "start", "1"));
-      List<String> crashedBridges = bridges();
+      List<String> crashedBridges = ownBridges();
       assertThat(crashedBridges).hasSize(1);
+      String crashedComment = ownNatComment();
       first.destroyForcibly().waitFor(); // kill -9: no shutdown hook runs
       assertThat(ctState(dir, 230)).isEqualTo("RUNNING");
       assertThat(Path.of("/sys/class/net", crashedBridges.get(0))).exists();
+      assertThat(rulesWith(crashedComment)).isNotEmpty();
 
       Process second = launch(dir, ready);
       try {
         PveHttp again = PveHttp.pinned((String) ready[0].get("url"), (String) ready[0].get("fingerprint"))
             .withToken(ready[0].get("tokenId") + "=" + ready[0].get("tokenSecret"));
         assertThat(ctState(dir, 230)).isEqualTo("STOPPED");
-        assertThat(bridges()).hasSize(1);
-        assertThat(host("iptables", "-w", "-t", "nat", "-S").lines().filter(l -> l.contains("pvedeploy-sandbox-")).count())
-            .isEqualTo(1);
+        assertThat(ownBridges()).hasSize(1);
+        assertThat(rulesWith(crashedComment)).as("the crashed run's NAT rules").isEmpty();
+        assertThat(ownNatComments()).hasSize(1);
         assertThat(host("pgrep", "-af", "dnsmasq").lines().filter(l -> l.contains(dir.toString())).count()).isEqualTo(1);
         assertThat(again.get("/nodes/pve1/lxc/230/status/current").dataMap()).containsEntry("status", "stopped");
         ok(again, again.post("/nodes/pve1/lxc/230/status/start"));
@@ -391,9 +423,9 @@ class LxcGuestsIT {
         second.destroy(); // SIGTERM: the shutdown hook tears down
         assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
       }
-      assertThat(bridges()).isEmpty();
+      assertThat(ownBridges()).isEmpty();
       assertThat(ctState(dir, 230)).isEqualTo("STOPPED");
-      assertThat(host("iptables", "-w", "-t", "nat", "-S")).doesNotContain("pvedeploy-sandbox-");
+      assertThat(ownNatComments()).isEmpty();
     } finally {
       first.destroyForcibly();
       host("rm", "-rf", "--one-file-system", dir.toString());
