@@ -1,7 +1,7 @@
 package io.pvedeploy.deploy;
 
 import io.pvedeploy.deploy.internal.Differ;
-import io.pvedeploy.deploy.internal.LxcDeployment;
+import io.pvedeploy.deploy.internal.Deployment;
 import io.pvedeploy.docker.GuestShell;
 import io.pvedeploy.docker.LocalShell;
 import io.pvedeploy.secrets.SecretStore;
@@ -20,9 +20,13 @@ import java.util.function.Consumer;
  *
  * <p>A plan reads the target in as few calls as it can: one {@code GET /cluster/resources}, the
  * guest's config and one shell round trip into a running guest. Applying the same spec twice
- * changes nothing the second time ({@link Plan#hasChanges()} is false). This version deploys
- * into LXC containers, which need the node's {@link io.pvedeploy.proxmox.NodeShell} in the
- * target ({@code pct exec}, and {@code keyctl=1}, which PVE refuses to API tokens).
+ * changes nothing the second time ({@link Plan#hasChanges()} is false).
+ *
+ * <p>An LXC container ({@code guest.kind: lxc}) needs the node's {@link
+ * io.pvedeploy.proxmox.NodeShell} in the target ({@code pct exec}, and {@code keyctl=1}, which
+ * PVE refuses to API tokens). A VM ({@code guest.kind: vm}), a full clone of a cloud-init
+ * template, needs only the API: the deployer works in it through the QEMU guest agent ({@link
+ * AgentGuestShell}).
  */
 public final class Deployer {
   private final Target target;
@@ -90,29 +94,29 @@ public final class Deployer {
     }
     Planned now = observeAndPlan(spec);
     plan.checkBasis(now.plan.basis());
-    return deployment().apply(spec, plan, now.observation, listener == null ? e -> { } : listener, started);
+    return deployment(spec).apply(spec, plan, now.observation, listener == null ? e -> { } : listener, started);
   }
 
   /** Plans and applies {@code spec} in one go (one observation). */
   public DeploymentResult apply(DeploymentSpec spec, Consumer<ApplyEvent> listener) throws DeployException {
     long started = System.nanoTime();
     Planned planned = observeAndPlan(spec);
-    return deployment().apply(spec, planned.plan, planned.observation, listener == null ? e -> { } : listener,
+    return deployment(spec).apply(spec, planned.plan, planned.observation, listener == null ? e -> { } : listener,
         started);
   }
 
-  private record Planned(Plan plan, LxcDeployment.Observation observation) {}
+  private record Planned(Plan plan, Deployment.Observation observation) {}
 
   private Planned observeAndPlan(DeploymentSpec spec) throws DeployException {
     if (spec == null) {
       throw new IllegalArgumentException("spec must not be null");
     }
-    LxcDeployment.Observation o = deployment().observe(spec);
+    Deployment.Observation o = deployment(spec).observe(spec);
     return new Planned(Differ.plan(spec, o.desired(), o.observed()), o);
   }
 
-  private LxcDeployment deployment() {
-    return new LxcDeployment(target, store, localDocker);
+  private Deployment deployment(DeploymentSpec spec) {
+    return Deployment.of(spec, target, store, localDocker);
   }
 
   @Override

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pvedeploy.deploy.internal.DeployedState;
+import io.pvedeploy.deploy.internal.Deployment;
 import io.pvedeploy.deploy.internal.Desired;
 import io.pvedeploy.deploy.internal.Differ;
 import io.pvedeploy.deploy.internal.Observed;
 import io.pvedeploy.deploy.internal.SecretsOverride;
 import io.pvedeploy.deploy.internal.Survey;
 import io.pvedeploy.docker.ComposeBundle;
+import io.pvedeploy.docker.LocalShell;
 import io.pvedeploy.proxmox.LxcConfig;
 import io.pvedeploy.proxmox.ProxmoxClient;
+import io.pvedeploy.proxmox.QemuConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -220,5 +223,96 @@ class DeployerPlanTest {
     assertThat(Survey.argv("/opt/pvedeploy/shop", List.of("a:1")))
         .as("inputs are positional parameters, never part of the script")
         .containsExactly("sh", "-c", Survey.SCRIPT, "pvedeploy-survey", "/opt/pvedeploy/shop", "a:1");
+  }
+
+  // ------------------------------------------------------------------ VMs
+
+  DeploymentSpec vmSpec() throws SpecException {
+    return spec.toBuilder().guest(GuestSpec.vm(9000).vmid(162).node("pve1").memoryMb(1024)
+        .network(NetworkSpec.builder().staticIpv4("10.99.0.62/24", "10.99.0.1")).build()).build();
+  }
+
+  QemuConfig vmConfig(Map<String, String> changed) {
+    Map<String, String> v = new HashMap<>();
+    v.put("name", "shop");
+    v.put("cores", "2");
+    v.put("memory", "1024");
+    v.put("agent", "enabled=1");
+    v.put("net0", "virtio=BC:24:11:00:00:02,bridge=vmbr0");
+    v.put("ipconfig0", "ip=10.99.0.62/24,gw=10.99.0.1");
+    v.put("scsi0", "local-lvm:vm-162-disk-0,discard=on,size=16G");
+    v.put("onboot", "1");
+    v.put("tags", "pvedeploy-shop");
+    v.putAll(changed);
+    return new QemuConfig(v, "89abcdef0123456789abcdef0123456789abcdef");
+  }
+
+  Observed vm(String status, QemuConfig config) {
+    Observed survey = deployed(2048, IMAGE_ID);
+    Set<String> tags = Set.of(config.get("tags").orElse("").split(";"));
+    return new Observed(162, "pve1", Optional.of(new Observed.GuestState(status, tags, config)),
+        status.equals("running") ? survey.survey() : Optional.empty());
+  }
+
+  @Test
+  void aFirstVmDeployClonesTheTemplateAndDoesTheRestAsForAContainer() throws Exception {
+    Desired fresh = new Desired(BUNDLE, RELEASE, Map.of(IMAGE, IMAGE_ID), Map.of(), desired.daemonSha256());
+    Plan plan = Differ.plan(vmSpec(), fresh, new Observed(162, "pve1", Optional.empty(), Optional.empty()));
+    assertThat(plan.steps()).allMatch(s -> s instanceof PlanStep.Create);
+    assertThat(plan.steps()).extracting(PlanStep::address).containsExactly(
+        "guest.vm[162]", "docker.engine", "secret[db_password]", "image[" + IMAGE + "]", "release");
+    assertThat(plan.steps().get(0).changes()).extracting(Change::attribute).containsExactly("node", "template",
+        "name", "cores", "memory", "disk", "net0", "ipconfig0", "agent", "tags", "onboot", "status");
+    assertThat(plan.render())
+        .contains("+ template  = 9000")
+        .contains("+ disk      = \"local-lvm:16G\"")
+        .contains("+ net0      = \"model=virtio,bridge=vmbr0\"")
+        .contains("+ ipconfig0 = \"ip=10.99.0.62/24,gw=10.99.0.1\"")
+        .endsWith("Plan: 5 to add, 0 to change, 0 to destroy.\n");
+  }
+
+  @Test
+  void aVmAsDeployedIsNoChangesWhateverItsTemplateIsNow() throws Exception {
+    Plan plan = Differ.plan(vmSpec(), desired, vm("running", vmConfig(Map.of())));
+    assertThat(plan.render()).startsWith("No changes.");
+    DeploymentSpec otherTemplate = vmSpec().toBuilder().guest(vmSpec().guest().toBuilder().vm(9001).build()).build();
+    assertThat(Differ.plan(otherTemplate, desired, vm("running", vmConfig(Map.of()))).hasChanges())
+        .as("a full clone does not depend on its template: a new template is not a replacement").isFalse();
+    assertThat(Differ.plan(vmSpec(), desired, vm("running", vmConfig(Map.of("memory", "current=1024")))).hasChanges())
+        .as("PVE 8.1's memory property string").isFalse();
+  }
+
+  @Test
+  void aVmsCoresMemoryAddressTagsAndOnBootChangeInPlaceAndAStoppedVmIsStarted() throws Exception {
+    QemuConfig drifted = vmConfig(Map.of("cores", "1", "memory", "2048", "ipconfig0", "ip=dhcp", "onboot", "0",
+        "tags", "other", "net0", "virtio=BC:24:11:00:00:02,bridge=vmbr0,tag=20"));
+    Plan plan = Differ.plan(vmSpec(), desired, vm("stopped", drifted));
+    assertThat(plan.steps().get(0)).isInstanceOfSatisfying(PlanStep.Update.class, u -> {
+      assertThat(u.address()).isEqualTo("guest.vm[162]");
+      assertThat(u.changes()).containsExactly(
+          Change.update("cores", "1", 2),
+          Change.update("memory", "2048", 1024),
+          Change.update("net0", "model=virtio,bridge=vmbr0,tag=20", "model=virtio,bridge=vmbr0"),
+          Change.update("ipconfig0", "ip=dhcp", "ip=10.99.0.62/24,gw=10.99.0.1"),
+          Change.set("tags", "pvedeploy-shop"),
+          Change.update("onboot", false, true),
+          Change.update("status", "stopped", "running"));
+    });
+    assertThat(plan.isDestructive()).isFalse();
+  }
+
+  @Test
+  void aVmNeedsNoNodeShellButItsDataVolumeIsRefusedUntilTheVmCanMountIt() throws Exception {
+    try (ProxmoxClient pve = ProxmoxClient.builder().baseUrl("https://127.0.0.1:9")
+        .apiToken("root@pam!ci", "00000000-0000-0000-0000-000000000000").build()) {
+      Target apiOnly = Target.of(pve);
+      Deployment.of(vmSpec(), apiOnly, null, LocalShell.create()).precheck(vmSpec());
+      DeploymentSpec withData = vmSpec().toBuilder().guest(vmSpec().guest().toBuilder().data(DataVolume.of(4)).build())
+          .build();
+      assertThatThrownBy(() -> Deployment.of(withData, apiOnly, null, LocalShell.create()).precheck(withData))
+          .isInstanceOf(DeployException.class)
+          .hasMessageContaining("guest.data on a VM is not supported")
+          .hasMessageContaining("Nothing was changed");
+    }
   }
 }

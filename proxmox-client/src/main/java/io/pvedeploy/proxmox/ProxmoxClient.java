@@ -302,6 +302,7 @@ public final class ProxmoxClient implements AutoCloseable {
                   // PVE's API server speaks HTTP/1.1 and sends its error text as the reason
                   // phrase, which HTTP/2 does not have.
                   .protocols(List.of(Protocol.HTTP_1_1))
+                  .socketFactory(NoDelaySockets.INSTANCE)
                   .build();
       OkHttpClient.Builder base =
           root.newBuilder()

@@ -48,6 +48,21 @@ public final class Qemu {
     return node.startTask(path() + "/clone", spec.toParams(), "POST");
   }
 
+  /**
+   * {@code PUT …/resize}: grows disk {@code disk} ({@code scsi0}, {@code virtio1}, …) to {@code
+   * size} in PVE's syntax ({@code 16G}; {@code +2G} adds). PVE refuses to shrink a disk; the
+   * filesystem inside grows when the guest does it (cloud-init's growpart at boot).
+   */
+  public Task resize(String disk, String size) throws ProxmoxException {
+    if (disk == null || !disk.matches("(ide|sata|scsi|virtio)\\d{1,2}|efidisk0|tpmstate0")) {
+      throw new IllegalArgumentException("disk must be a VM disk key such as scsi0 or virtio1, got '" + disk + "'");
+    }
+    if (size == null || !size.matches("\\+?\\d+(\\.\\d+)?[KMGT]?")) {
+      throw new IllegalArgumentException("size must be PVE's disk size such as 16G or +2G, got '" + size + "'");
+    }
+    return node.startTask(path() + "/resize", Params.of().put("disk", disk).put("size", size), "PUT");
+  }
+
   /** {@code …/status}. */
   public GuestPower status() {
     return new GuestPower(node, path(), vmid);

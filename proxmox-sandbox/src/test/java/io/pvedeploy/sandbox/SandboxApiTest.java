@@ -422,4 +422,19 @@ class SandboxApiTest {
     assertThat(api.delete("/nodes/pve1/tasks/" + URLEncoder.encode(upid, StandardCharsets.UTF_8)).status()).isEqualTo(200);
     assertThat(api.await(upid)).containsEntry("exitstatus", "interrupted by signal");
   }
+
+  @Test
+  void aVmDiskGrowsAsATaskAndNeverShrinks() {
+    int vmid = vmid();
+    api.awaitOk(api.post("/nodes/pve1/qemu/9000/clone", "newid", String.valueOf(vmid), "full", "1"));
+    api.awaitOk(api.put("/nodes/pve1/qemu/" + vmid + "/resize", "disk", "scsi0", "size", "16G"));
+    assertThat(api.get("/nodes/pve1/qemu/" + vmid + "/config").body()).contains("size=16G");
+    api.awaitOk(api.put("/nodes/pve1/qemu/" + vmid + "/resize", "disk", "scsi0", "size", "+2G"));
+    assertThat(api.get("/nodes/pve1/qemu/" + vmid + "/config").body()).contains("size=18G");
+    PveHttp.Reply shrink = api.put("/nodes/pve1/qemu/" + vmid + "/resize", "disk", "scsi0", "size", "8G");
+    assertThat(shrink.status()).isEqualTo(500);
+    assertThat(shrink.message()).contains("shrinking disks is not supported");
+    assertThat(api.put("/nodes/pve1/qemu/" + vmid + "/resize", "disk", "scsi1", "size", "8G").message())
+        .contains("disk 'scsi1' does not exist");
+  }
 }

@@ -2,6 +2,7 @@ package io.pvedeploy.deploy.internal;
 
 import io.pvedeploy.deploy.Change;
 import io.pvedeploy.deploy.DeploymentSpec;
+import io.pvedeploy.deploy.GuestKind;
 import io.pvedeploy.deploy.GuestSpec;
 import io.pvedeploy.deploy.GuestTemplate;
 import io.pvedeploy.deploy.ImageSpec;
@@ -9,9 +10,12 @@ import io.pvedeploy.deploy.Plan;
 import io.pvedeploy.deploy.PlanStep;
 import io.pvedeploy.deploy.SecretSpec;
 import io.pvedeploy.deploy.SecurityWarning;
+import io.pvedeploy.proxmox.IpConfig;
 import io.pvedeploy.proxmox.LxcConfig;
 import io.pvedeploy.proxmox.LxcFeatures;
 import io.pvedeploy.proxmox.LxcNetwork;
+import io.pvedeploy.proxmox.QemuConfig;
+import io.pvedeploy.proxmox.QemuNetwork;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -155,6 +159,10 @@ public final class Differ {
   }
 
   private static PlanStep guestStep(DeploymentSpec spec, Observed observed) {
+    return spec.guest().kind() == GuestKind.VM ? vmGuestStep(spec, observed) : lxcGuestStep(spec, observed);
+  }
+
+  private static PlanStep lxcGuestStep(DeploymentSpec spec, Observed observed) {
     GuestSpec g = spec.guest();
     String address = "guest.lxc[" + observed.vmid() + "]";
     LxcFeatures features = features(spec);
@@ -177,7 +185,7 @@ public final class Differ {
       return new PlanStep.Create(address, c);
     }
     Observed.GuestState now = observed.guest().get();
-    LxcConfig config = now.config();
+    LxcConfig config = now.lxc();
     boolean wantUnprivileged = !g.security().isPrivileged();
     if (config.unprivileged() != wantUnprivileged) {
       return new PlanStep.Replace(address, List.of(
@@ -202,17 +210,103 @@ public final class Differ {
     if (!config.features().equals(features)) {
       c.add(Change.update("features", config.features().render(), features.render()));
     }
+    return update(spec, address, now, c);
+  }
+
+  /** The address of a VM's guest step. */
+  public static String vmAddress(int vmid) {
+    return "guest.vm[" + vmid + "]";
+  }
+
+  /**
+   * A VM: a full clone of the template, then config. The template is read only when the VM is
+   * made: a full clone is independent of it, so a changed template (or a VM made from another)
+   * plans nothing; destroy the VM to rebuild it from a new template. Cores, memory and addressing
+   * change in place (apply reboots a running VM for them); nothing forces a replacement.
+   */
+  private static PlanStep vmGuestStep(DeploymentSpec spec, Observed observed) {
+    GuestSpec g = spec.guest();
+    String address = vmAddress(observed.vmid());
+    String net = net(g.network().toQemuNetwork());
+    String ipConfig = g.network().toIpConfig().render();
+    if (observed.guest().isEmpty()) {
+      List<Change> c = new ArrayList<>();
+      c.add(Change.set("node", observed.node()));
+      c.add(Change.set("template", ((GuestTemplate.VmTemplate) g.template()).vmid()));
+      c.add(Change.set("name", spec.hostname()));
+      c.add(Change.set("cores", g.cores()));
+      c.add(Change.set("memory", g.memoryMb()));
+      c.add(Change.set("disk", g.storage() + ":" + g.diskGb() + "G"));
+      c.add(Change.set("net0", net));
+      c.add(Change.set("ipconfig0", ipConfig));
+      c.add(Change.set("agent", true));
+      c.add(Change.set("tags", tag(spec.app())));
+      c.add(Change.set("onboot", g.startOnBoot()));
+      c.add(Change.set("status", "running"));
+      return new PlanStep.Create(address, c);
+    }
+    Observed.GuestState now = observed.guest().get();
+    QemuConfig config = now.qemu();
+    List<Change> c = new ArrayList<>();
+    String name = config.name().orElse("");
+    if (!name.equals(spec.hostname())) {
+      c.add(Change.update("name", name, spec.hostname()));
+    }
+    String cores = config.get("cores").orElse("1");
+    if (!cores.equals(String.valueOf(g.cores()))) {
+      c.add(Change.update("cores", cores, g.cores()));
+    }
+    String memory = vmMemory(config);
+    if (!memory.equals(String.valueOf(g.memoryMb()))) {
+      c.add(Change.update("memory", memory, g.memoryMb()));
+    }
+    String netNow = config.network(0).map(Differ::net).orElse("(none)");
+    if (!netNow.equals(net)) {
+      c.add(Change.update("net0", netNow, net));
+    }
+    String ipNow = config.ipConfig(0).map(IpConfig::render).orElse("(none)");
+    if (!ipNow.equals(ipConfig)) {
+      c.add(Change.update("ipconfig0", ipNow, ipConfig));
+    }
+    return update(spec, address, now, c);
+  }
+
+  /** The tag, {@code onboot} and status, which mean the same for every kind of guest, after {@code c}. */
+  private static PlanStep update(DeploymentSpec spec, String address, Observed.GuestState now, List<Change> c) {
     if (!now.tags().contains(tag(spec.app()))) {
       c.add(Change.set("tags", tag(spec.app())));
     }
-    boolean onBoot = config.get("onboot").map(v -> v.equals("1")).orElse(false);
-    if (onBoot != g.startOnBoot()) {
-      c.add(Change.update("onboot", onBoot, g.startOnBoot()));
+    boolean onBoot = "1".equals(now.config().get("onboot"));
+    if (onBoot != spec.guest().startOnBoot()) {
+      c.add(Change.update("onboot", onBoot, spec.guest().startOnBoot()));
     }
     if (!now.running()) {
       c.add(Change.update("status", now.status(), "running"));
     }
     return c.isEmpty() ? new PlanStep.NoOp(address) : new PlanStep.Update(address, c);
+  }
+
+  /** A VM's memory in MiB: PVE 8.1 may store it as {@code current=2048} ({@code 512} when unset). */
+  static String vmMemory(QemuConfig config) {
+    String v = config.get("memory").orElse("512");
+    for (String part : v.split(",")) {
+      if (part.startsWith("current=")) {
+        return part.substring("current=".length());
+      }
+      if (!part.contains("=")) {
+        return part;
+      }
+    }
+    return v;
+  }
+
+  /** The parts of a VM's network device the spec decides (not its MAC), as one comparable text. */
+  static String net(QemuNetwork n) {
+    StringBuilder out = new StringBuilder("model=").append(n.model().pveName()).append(",bridge=").append(n.bridge());
+    if (n.tag() != null) {
+      out.append(",tag=").append(n.tag());
+    }
+    return out.toString();
   }
 
   /** The parts of a network device the spec decides, as one comparable text. */

@@ -74,6 +74,7 @@ final class GuestApi {
           t -> updateConfig(new Call(c.caller(), params, c.relPath()), GuestType.QEMU, t), null).upidText;
     });
     api.on("POST", "/nodes/{node}/qemu/{vmid}/clone", this::clone);
+    api.on("PUT", "/nodes/{node}/qemu/{vmid}/resize", this::resize);
     api.on("POST", "/nodes/{node}/vzdump", this::vzdump);
   }
 
@@ -218,13 +219,7 @@ final class GuestApi {
     if (task == null) {
       cluster.awaitFlock(g);
     }
-    String digest = c.str("digest");
-    if (digest != null && !digest.equalsIgnoreCase(g.digest())) {
-      throw ApiException.fail("detected modified configuration - file changed by other user? Try again.");
-    }
-    if (!c.flag("skiplock")) {
-      Cluster.checkLock(g);
-    }
+    checkDigestAndLock(c, g);
     String delete = c.str("delete");
     if (delete != null) {
       for (String key : Formats.splitList(delete)) {
@@ -239,6 +234,17 @@ final class GuestApi {
       task.log.add("update VM " + g.vmid + ": " + describe(c.params()));
     }
     cluster.touch();
+  }
+
+  /** PVE's refusals of a config change: another change since the caller's digest, a lock. */
+  private static void checkDigestAndLock(Call c, Guest g) {
+    String digest = c.str("digest");
+    if (digest != null && !digest.equalsIgnoreCase(g.digest())) {
+      throw ApiException.fail("detected modified configuration - file changed by other user? Try again.");
+    }
+    if (!c.flag("skiplock")) {
+      Cluster.checkLock(g);
+    }
   }
 
   private static String describe(Map<String, Object> params) {
@@ -616,6 +622,38 @@ final class GuestApi {
       task.log.add("create " + (full ? "full" : "linked") + " clone of drive scsi0 (" + Volumes.volumeOf(source.config.getOrDefault("scsi0", "")) + ")");
       g.config.remove("lock");
     }, (task, err) -> cluster.guests.remove(newid)).upidText;
+  }
+
+  /**
+   * qemu-server's resize_vm: grows a disk's {@code size=} (the sandbox keeps no image to grow; a
+   * real guest's inside is a directory), refuses to shrink, as a {@code resize} task (PVE 8).
+   */
+  private Object resize(Call c) {
+    Guest g = load(c, GuestType.QEMU);
+    checkDigestAndLock(c, g);
+    String disk = c.str("disk");
+    String spec = g.config.get(disk);
+    if (spec == null || spec.contains("media=cdrom")) {
+      throw ApiException.fail("disk '" + disk + "' does not exist");
+    }
+    Matcher m = Pattern.compile("(\\+)?(\\d+(?:\\.\\d+)?)([KMGT]?)").matcher(c.str("size"));
+    if (!m.matches()) {
+      throw ApiException.param("size", "value does not match the regex pattern");
+    }
+    long now = Volumes.sizeOf(spec);
+    long asked = Volumes.toBytes(Double.parseDouble(m.group(2)), m.group(3));
+    long size = m.group(1) != null ? now + asked : asked;
+    if (size < now) {
+      throw ApiException.fail("shrinking disks is not supported");
+    }
+    String gib = size % (1L << 30) == 0 ? (size >> 30) + "G" : size % (1L << 20) == 0 ? (size >> 20) + "M"
+        : (size >> 10) + "K";
+    String resized = spec.contains("size=") ? spec.replaceFirst("size=[^,]*", "size=" + gib) : spec + ",size=" + gib;
+    return tasks.start(c.node(), "resize", String.valueOf(g.vmid), c.user(), g, task -> {
+      task.log.add("resizing " + disk + " to " + gib);
+      g.config.put(disk, resized);
+      cluster.touch();
+    }, null).upidText;
   }
 
   // ---- power ----

@@ -736,7 +736,7 @@ final class LxcBackend implements GuestBackend {
   @Override
   public void writeFile(Guest g, String path, byte[] content) {
     if (g.type == GuestType.QEMU) {
-      agentWrite(g, path, content);
+      agentWrite(g, path, content, "w");
       return;
     }
     requireRunning(g);
@@ -744,13 +744,14 @@ final class LxcBackend implements GuestBackend {
   }
 
   /**
-   * Appends in the container ({@code cat >>}): the CLI stages big stdin (a 200 MiB image layer)
-   * chunk by chunk, and re-reading the whole file for each chunk made that quadratic.
+   * Appends in the container ({@code cat >>}), or through the VM's agent (mode {@code a}): the
+   * CLI stages big stdin (a 200 MiB image layer) chunk by chunk, and re-reading the whole file
+   * for each chunk, the default, made that quadratic.
    */
   @Override
   public void appendFile(Guest g, String path, byte[] content) {
     if (g.type == GuestType.QEMU) {
-      GuestBackend.super.appendFile(g, path, content);
+      agentWrite(g, path, content, "a");
       return;
     }
     requireRunning(g);
@@ -853,9 +854,9 @@ final class LxcBackend implements GuestBackend {
     }
   }
 
-  private void agentWrite(Guest g, String path, byte[] content) {
+  private void agentWrite(Guest g, String path, byte[] content, String mode) {
     Qga qga = agent(g);
-    Object handle = qga.call("guest-file-open", Map.of("path", path, "mode", "w"));
+    Object handle = qga.call("guest-file-open", Map.of("path", path, "mode", mode));
     try {
       qga.call("guest-file-write", Map.of("handle", handle, "buf-b64", Base64.getEncoder().encodeToString(content)));
     } finally {

@@ -2,15 +2,10 @@ package io.pvedeploy.deploy.internal;
 
 import io.pvedeploy.deploy.Addressing;
 import io.pvedeploy.deploy.ApplyEvent;
-import io.pvedeploy.deploy.Change;
 import io.pvedeploy.deploy.DeployException;
 import io.pvedeploy.deploy.DeploymentResult;
 import io.pvedeploy.deploy.DeploymentSpec;
-import io.pvedeploy.deploy.GuestKind;
-import io.pvedeploy.deploy.GuestSpec;
-import io.pvedeploy.deploy.GuestTemplate;
 import io.pvedeploy.deploy.ImageSpec;
-import io.pvedeploy.deploy.LxcGuestShell;
 import io.pvedeploy.deploy.Placement;
 import io.pvedeploy.deploy.Plan;
 import io.pvedeploy.deploy.PlanStep;
@@ -28,15 +23,6 @@ import io.pvedeploy.docker.ImageTransfer;
 import io.pvedeploy.docker.Release;
 import io.pvedeploy.docker.ServiceState;
 import io.pvedeploy.proxmox.ClusterResource;
-import io.pvedeploy.proxmox.ConfigUpdate;
-import io.pvedeploy.proxmox.GuestDeletion;
-import io.pvedeploy.proxmox.GuestInterface;
-import io.pvedeploy.proxmox.Lxc;
-import io.pvedeploy.proxmox.LxcConfig;
-import io.pvedeploy.proxmox.LxcFeatures;
-import io.pvedeploy.proxmox.LxcSpec;
-import io.pvedeploy.proxmox.MountPoint;
-import io.pvedeploy.proxmox.NodeShell;
 import io.pvedeploy.proxmox.ProxmoxClient;
 import io.pvedeploy.proxmox.ProxmoxException;
 import io.pvedeploy.secrets.Secret;
@@ -47,7 +33,6 @@ import io.pvedeploy.secrets.SecretStore;
 import io.pvedeploy.secrets.SecretsException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -62,12 +47,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Plans and applies a spec whose guest is an LXC container: observes (one {@code
- * /cluster/resources}, one config read, one shell round trip into a running guest), diffs
- * ({@link Differ}) and carries the steps out.
+ * Plans and applies a spec: observes (one {@code /cluster/resources}, one config read, one shell
+ * round trip into a running guest), diffs ({@link Differ}) and carries the steps out. What is
+ * inside the guest (Docker, secrets, images, the release, {@code deployed.json}) is the same for
+ * every kind of guest; the guest itself, and the shell into it, are its {@link GuestDriver}'s.
  */
-public final class LxcDeployment {
-  private static final Logger LOG = LoggerFactory.getLogger(LxcDeployment.class);
+public final class Deployment {
+  private static final Logger LOG = LoggerFactory.getLogger(Deployment.class);
   static final Duration TASK_WAIT = Duration.ofMinutes(5);
   static final Duration SURVEY_TIMEOUT = Duration.ofMinutes(1);
   static final Duration EXEC_READY = Duration.ofMinutes(2);
@@ -76,11 +62,18 @@ public final class LxcDeployment {
   private final Target target;
   private final SecretStore store;
   private final GuestShell localDocker;
+  private final GuestDriver driver;
 
-  public LxcDeployment(Target target, SecretStore store, GuestShell localDocker) {
+  private Deployment(Target target, SecretStore store, GuestShell localDocker, GuestDriver driver) {
     this.target = target;
     this.store = store;
     this.localDocker = localDocker;
+    this.driver = driver;
+  }
+
+  /** The deployment of {@code spec}'s kind of guest onto {@code target}. */
+  public static Deployment of(DeploymentSpec spec, Target target, SecretStore store, GuestShell localDocker) {
+    return new Deployment(target, store, localDocker, GuestDriver.of(spec, target));
   }
 
   /** What a plan was made from, kept for the apply that follows it. */
@@ -89,27 +82,12 @@ public final class LxcDeployment {
   // ------------------------------------------------------------------ observe
 
   /** Checks the spec against the target before anything is read or changed. */
-  public static void precheck(DeploymentSpec spec, Target target) throws DeployException {
-    if (spec.guest().kind() != GuestKind.LXC) {
-      throw new DeployException("guest.kind: vm is not supported by this version of the deployer yet;"
-          + " deploy into an LXC container (guest.kind: lxc). Nothing was changed", null);
-    }
-    if (target.node().isEmpty()) {
-      LxcFeatures features = Differ.features(spec);
-      throw new DeployException("the guest of " + spec.app() + " is an LXC container with features "
-          + features.render() + ", and the Target has no NodeShell. PVE lets only root@pam set "
-          + (features.requiresRootPam() ? "keyctl=1 (which Docker needs)" : "these features")
-          + " and refuses it to API tokens, and pvedeploy reaches into a container with pct exec on the"
-          + " node. Nothing was changed. Give the Target the node's shell"
-          + " (Target.of(client).via(NodeShell.builder().host(…).build())), or log in with a root@pam"
-          + " ticket instead of an API token (then the API may set keyctl; pct exec still needs the"
-          + " NodeShell)", null);
-    }
+  public void precheck(DeploymentSpec spec) throws DeployException {
+    driver.precheck(spec);
   }
 
   public Observation observe(DeploymentSpec spec) throws DeployException {
-    precheck(spec, target);
-    NodeShell node = target.node().orElseThrow();
+    precheck(spec);
     ProxmoxClient pve = target.client();
     // Local side first: a bundle or image problem is found before the target is asked anything.
     ComposeBundle bundle;
@@ -147,16 +125,16 @@ public final class LxcDeployment {
       List<ClusterResource> vms = pve.cluster().resources(ClusterResource.Type.VM);
       Optional<ClusterResource> found = find(spec, vms);
       if (found.isEmpty()) {
+        driver.checkCreate(spec, vms);
         int vmid = spec.guest().vmid().isPresent() ? spec.guest().vmid().getAsInt() : pve.cluster().nextId();
         String nodeName = placement(spec.guest().placement(), pve);
         return new Observation(new Observed(vmid, nodeName, Optional.empty(), Optional.empty()), desired, bundle);
       }
       ClusterResource r = found.get();
-      LxcConfig config = pve.nodes().node(r.node()).lxc(r.vmid()).config();
-      Observed.GuestState state = new Observed.GuestState(r.status(), tags(r.tags()), config);
+      Observed.GuestState state = driver.read(r);
       Optional<Survey> survey = Optional.empty();
       if (state.running()) {
-        survey = Optional.of(survey(LxcGuestShell.of(node, r.vmid()), appDir, spec));
+        survey = Optional.of(survey(driver.shell(r.node(), r.vmid()), appDir, spec));
       }
       return new Observation(new Observed(r.vmid(), r.node(), Optional.of(state), survey), desired, bundle);
     } catch (ProxmoxException e) {
@@ -184,28 +162,30 @@ public final class LxcDeployment {
     return versions;
   }
 
-  private static Optional<ClusterResource> find(DeploymentSpec spec, List<ClusterResource> vms)
+  private Optional<ClusterResource> find(DeploymentSpec spec, List<ClusterResource> vms)
       throws DeployException {
+    String type = driver.resourceType();
     String tag = Differ.tag(spec.app());
     if (spec.guest().vmid().isPresent()) {
       int vmid = spec.guest().vmid().getAsInt();
       Optional<ClusterResource> r = vms.stream().filter(v -> v.vmid() == vmid).findFirst();
-      if (r.isPresent() && !r.get().type().equals("lxc")) {
+      if (r.isPresent() && !r.get().type().equals(type)) {
         throw new DeployException("guest.vmid " + vmid + " is a " + r.get().type() + " guest ("
-            + r.get().name() + "), not an LXC container; choose a free vmid. Nothing was changed", null);
+            + r.get().name() + "), not " + driver.noun() + " (guest.kind); choose a free vmid. Nothing was"
+            + " changed", null);
       }
       if (r.isPresent() && !tags(r.get().tags()).contains(tag)) {
         throw new DeployException("guest.vmid " + vmid + " exists (" + r.get().name() + " on "
             + r.get().node() + ") but is not tagged " + tag + ", so it is not this deployment's; choose a"
-            + " free vmid, or adopt it by adding the tag (pct set " + vmid + " --tags " + tag + ")."
+            + " free vmid, or adopt it by adding the tag (" + driver.tagCommand(vmid, tag) + ")."
             + " Nothing was changed", null);
       }
       return r;
     }
     List<ClusterResource> tagged = vms.stream()
-        .filter(v -> v.type().equals("lxc") && tags(v.tags()).contains(tag)).toList();
+        .filter(v -> v.type().equals(type) && tags(v.tags()).contains(tag)).toList();
     if (tagged.size() > 1) {
-      throw new DeployException("more than one container is tagged " + tag + " ("
+      throw new DeployException("more than one " + (type.equals("lxc") ? "container" : "VM") + " is tagged " + tag + " ("
           + tagged.stream().map(v -> String.valueOf(v.vmid())).collect(Collectors.joining(", "))
           + "); set guest.vmid to say which one is this deployment's. Nothing was changed", null);
     }
@@ -226,6 +206,17 @@ public final class LxcDeployment {
   static Set<String> tags(String tags) {
     return tags == null || tags.isBlank() ? Set.of()
         : Arrays.stream(tags.split("[;, ]+")).filter(t -> !t.isEmpty()).collect(Collectors.toSet());
+  }
+
+  /** {@code tags} with the app's tag added, sorted as PVE shows them. */
+  static List<String> withTag(Set<String> tags, String app) {
+    Set<String> all = new java.util.TreeSet<>(tags);
+    all.add(Differ.tag(app));
+    return List.copyOf(all);
+  }
+
+  static String withoutPrefix(String cidr) {
+    return cidr.contains("/") ? cidr.substring(0, cidr.indexOf('/')) : cidr;
   }
 
   static String appDirectory(DeploymentSpec spec) {
@@ -252,9 +243,7 @@ public final class LxcDeployment {
   public DeploymentResult apply(DeploymentSpec spec, Plan plan, Observation observation,
       Consumer<ApplyEvent> listener, long startedNanos) throws DeployException {
     Observed observed = observation.observed();
-    NodeShell node = target.node().orElseThrow();
-    int vmid = observed.vmid();
-    LxcGuestShell shell = LxcGuestShell.of(node, vmid);
+    GuestShell shell = driver.shell(observed.node(), observed.vmid());
     List<PlanStep> changing = plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList();
     String releaseId = observed.survey().flatMap(Survey::deployed).map(DeployedState::releaseId).orElse(null);
     List<ServiceState> services = List.of();
@@ -266,7 +255,7 @@ public final class LxcDeployment {
       try {
         String address = step.address();
         if (address.startsWith("guest.")) {
-          guest(spec, step, observed, shell, listener);
+          driver.apply(spec, step, observed, shell, listener);
         } else if (address.equals("docker.engine")) {
           listener.accept(new ApplyEvent.StepProgress(step, "installing and configuring Docker"));
           DockerEngine.on(shell).setup(spec.docker().daemon());
@@ -312,91 +301,15 @@ public final class LxcDeployment {
       return Optional.of(s.address());
     }
     try {
-      List<GuestInterface> ifs = target.client().nodes().node(observed.node()).lxc(observed.vmid()).interfaces();
-      return ifs.stream().filter(i -> i.name().equals(Differ.GUEST_NETWORK)).findFirst()
-          .flatMap(GuestInterface::firstIpv4).map(a -> a.contains("/") ? a.substring(0, a.indexOf('/')) : a);
+      return driver.reportedAddress(observed);
     } catch (ProxmoxException e) {
-      LOG.warn("could not read the address of CT {}: {}", observed.vmid(), e.getMessage());
+      LOG.warn("could not read the address of guest {}: {}", observed.vmid(), e.getMessage());
       return Optional.empty();
     }
   }
 
-  private void guest(DeploymentSpec spec, PlanStep step, Observed observed, LxcGuestShell shell,
-      Consumer<ApplyEvent> listener) throws ProxmoxException, DeployException, InterruptedException {
-    NodeShell node = target.node().orElseThrow();
-    Lxc lxc = target.client().nodes().node(observed.node()).lxc(observed.vmid());
-    LxcFeatures features = Differ.features(spec);
-    if (step instanceof PlanStep.Replace) {
-      if (observed.guest().map(Observed.GuestState::running).orElse(false)) {
-        listener.accept(new ApplyEvent.StepProgress(step, "stopping CT " + observed.vmid()));
-        lxc.status().stop().awaitSuccess(TASK_WAIT);
-      }
-      listener.accept(new ApplyEvent.StepProgress(step, "destroying CT " + observed.vmid()));
-      lxc.delete(GuestDeletion.purgeAll()).awaitSuccess(TASK_WAIT);
-    }
-    boolean start;
-    if (step instanceof PlanStep.Create || step instanceof PlanStep.Replace) {
-      GuestSpec g = spec.guest();
-      LxcSpec.Builder b = LxcSpec.builder(observed.vmid(), ((GuestTemplate.OsTemplate) g.template()).volumeId())
-          .hostname(spec.hostname()).memory(g.memoryMb()).cores(g.cores())
-          .rootfs(MountPoint.newRootfs(g.storage(), g.diskGb()))
-          .network(0, g.network().toLxcNetwork(Differ.GUEST_NETWORK))
-          // API tokens may set nesting only; the rest goes through pct set as root below.
-          .features(LxcFeatures.none().withNesting(features.nesting()))
-          .tags(List.of(Differ.tag(spec.app())))
-          .onBoot(g.startOnBoot());
-      g.data().ifPresent(d -> b.mountPoint(0, MountPoint.newMountPoint(g.storage(), d.sizeGb(), d.mountPath())));
-      g.security().privilegedReason().ifPresent(b::privileged);
-      listener.accept(new ApplyEvent.StepProgress(step, "creating CT " + observed.vmid() + " on " + observed.node()));
-      target.client().nodes().node(observed.node()).lxc().create(b.build()).awaitSuccess(TASK_WAIT);
-      if (features.requiresRootPam()) {
-        listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
-        node.pctSet(observed.vmid(), features);
-      }
-      start = true;
-    } else {
-      Observed.GuestState now = observed.guest().orElseThrow();
-      ConfigUpdate.Builder u = ConfigUpdate.builder().digest(now.config().digest());
-      boolean featuresChange = false;
-      for (Change c : step.changes()) {
-        switch (c.attribute()) {
-          case "hostname" -> u.set("hostname", spec.hostname());
-          case "cores" -> u.cores(spec.guest().cores());
-          case "memory" -> u.memory(spec.guest().memoryMb());
-          case "net0" -> u.network(0, spec.guest().network().toLxcNetwork(Differ.GUEST_NETWORK));
-          case "tags" -> {
-            List<String> tags = new ArrayList<>(now.tags());
-            tags.add(Differ.tag(spec.app()));
-            u.tags(tags.stream().sorted().toList());
-          }
-          case "onboot" -> u.onBoot(spec.guest().startOnBoot());
-          case "features" -> featuresChange = true;
-          default -> { }
-        }
-      }
-      if (featuresChange && !features.requiresRootPam()) {
-        u.features(features);
-      }
-      ConfigUpdate update = u.build();
-      if (!update.isEmpty()) {
-        listener.accept(new ApplyEvent.StepProgress(step, "updating CT " + observed.vmid() + ": " + update));
-        lxc.updateConfig(update);
-      }
-      if (featuresChange && features.requiresRootPam()) {
-        listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
-        node.pctSet(observed.vmid(), features);
-      }
-      start = !now.running();
-    }
-    if (start) {
-      listener.accept(new ApplyEvent.StepProgress(step, "starting CT " + observed.vmid()));
-      lxc.status().start().awaitSuccess(TASK_WAIT);
-      awaitExec(shell, step, listener);
-    }
-  }
-
-  private static void awaitExec(GuestShell shell, PlanStep step, Consumer<ApplyEvent> listener)
-      throws DeployException, InterruptedException {
+  /** Until {@code shell} runs a command: the guest has booted far enough to be worked in. */
+  static void awaitExec(GuestShell shell) throws DeployException, InterruptedException {
     long deadline = System.nanoTime() + EXEC_READY.toNanos();
     String last = "";
     while (System.nanoTime() < deadline) {

@@ -1,0 +1,157 @@
+package io.pvedeploy.deploy.internal;
+
+import io.pvedeploy.deploy.ApplyEvent;
+import io.pvedeploy.deploy.Change;
+import io.pvedeploy.deploy.DeployException;
+import io.pvedeploy.deploy.DeploymentSpec;
+import io.pvedeploy.deploy.GuestSpec;
+import io.pvedeploy.deploy.GuestTemplate;
+import io.pvedeploy.deploy.LxcGuestShell;
+import io.pvedeploy.deploy.PlanStep;
+import io.pvedeploy.deploy.Target;
+import io.pvedeploy.docker.GuestShell;
+import io.pvedeploy.proxmox.ClusterResource;
+import io.pvedeploy.proxmox.ConfigUpdate;
+import io.pvedeploy.proxmox.GuestDeletion;
+import io.pvedeploy.proxmox.GuestInterface;
+import io.pvedeploy.proxmox.Lxc;
+import io.pvedeploy.proxmox.LxcFeatures;
+import io.pvedeploy.proxmox.LxcSpec;
+import io.pvedeploy.proxmox.MountPoint;
+import io.pvedeploy.proxmox.NodeShell;
+import io.pvedeploy.proxmox.ProxmoxException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * An LXC container: made from an OS template through the API, with {@code keyctl=1} set through
+ * the node's CLI ({@code pct set}, which PVE refuses to API tokens), and entered with {@code pct
+ * exec} on the node. Needs the target's {@link NodeShell}.
+ */
+final class LxcDriver implements GuestDriver {
+  private final Target target;
+
+  LxcDriver(Target target) {
+    this.target = target;
+  }
+
+  @Override
+  public String resourceType() {
+    return "lxc";
+  }
+
+  @Override
+  public String noun() {
+    return "an LXC container";
+  }
+
+  @Override
+  public String tagCommand(int vmid, String tag) {
+    return "pct set " + vmid + " --tags " + tag;
+  }
+
+  @Override
+  public void precheck(DeploymentSpec spec) throws DeployException {
+    if (target.node().isEmpty()) {
+      LxcFeatures features = Differ.features(spec);
+      throw new DeployException("the guest of " + spec.app() + " is an LXC container with features "
+          + features.render() + ", and the Target has no NodeShell. PVE lets only root@pam set "
+          + (features.requiresRootPam() ? "keyctl=1 (which Docker needs)" : "these features")
+          + " and refuses it to API tokens, and pvedeploy reaches into a container with pct exec on the"
+          + " node. Nothing was changed. Give the Target the node's shell"
+          + " (Target.of(client).via(NodeShell.builder().host(…).build())), or log in with a root@pam"
+          + " ticket instead of an API token (then the API may set keyctl; pct exec still needs the"
+          + " NodeShell)", null);
+    }
+  }
+
+  @Override
+  public Observed.GuestState read(ClusterResource r) throws ProxmoxException {
+    return new Observed.GuestState(r.status(), Deployment.tags(r.tags()),
+        target.client().nodes().node(r.node()).lxc(r.vmid()).config());
+  }
+
+  @Override
+  public GuestShell shell(String node, int vmid) {
+    return LxcGuestShell.of(target.node().orElseThrow(), vmid);
+  }
+
+  @Override
+  public Optional<String> reportedAddress(Observed observed) throws ProxmoxException {
+    List<GuestInterface> ifs = target.client().nodes().node(observed.node()).lxc(observed.vmid()).interfaces();
+    return ifs.stream().filter(i -> i.name().equals(Differ.GUEST_NETWORK)).findFirst()
+        .flatMap(GuestInterface::firstIpv4).map(Deployment::withoutPrefix);
+  }
+
+  @Override
+  public void apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell,
+      Consumer<ApplyEvent> listener) throws ProxmoxException, DeployException, InterruptedException {
+    NodeShell node = target.node().orElseThrow();
+    Lxc lxc = target.client().nodes().node(observed.node()).lxc(observed.vmid());
+    LxcFeatures features = Differ.features(spec);
+    if (step instanceof PlanStep.Replace) {
+      if (observed.guest().map(Observed.GuestState::running).orElse(false)) {
+        listener.accept(new ApplyEvent.StepProgress(step, "stopping CT " + observed.vmid()));
+        lxc.status().stop().awaitSuccess(Deployment.TASK_WAIT);
+      }
+      listener.accept(new ApplyEvent.StepProgress(step, "destroying CT " + observed.vmid()));
+      lxc.delete(GuestDeletion.purgeAll()).awaitSuccess(Deployment.TASK_WAIT);
+    }
+    boolean start;
+    if (step instanceof PlanStep.Create || step instanceof PlanStep.Replace) {
+      GuestSpec g = spec.guest();
+      LxcSpec.Builder b = LxcSpec.builder(observed.vmid(), ((GuestTemplate.OsTemplate) g.template()).volumeId())
+          .hostname(spec.hostname()).memory(g.memoryMb()).cores(g.cores())
+          .rootfs(MountPoint.newRootfs(g.storage(), g.diskGb()))
+          .network(0, g.network().toLxcNetwork(Differ.GUEST_NETWORK))
+          // API tokens may set nesting only; the rest goes through pct set as root below.
+          .features(LxcFeatures.none().withNesting(features.nesting()))
+          .tags(List.of(Differ.tag(spec.app())))
+          .onBoot(g.startOnBoot());
+      g.data().ifPresent(d -> b.mountPoint(0, MountPoint.newMountPoint(g.storage(), d.sizeGb(), d.mountPath())));
+      g.security().privilegedReason().ifPresent(b::privileged);
+      listener.accept(new ApplyEvent.StepProgress(step, "creating CT " + observed.vmid() + " on " + observed.node()));
+      target.client().nodes().node(observed.node()).lxc().create(b.build()).awaitSuccess(Deployment.TASK_WAIT);
+      if (features.requiresRootPam()) {
+        listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
+        node.pctSet(observed.vmid(), features);
+      }
+      start = true;
+    } else {
+      Observed.GuestState now = observed.guest().orElseThrow();
+      ConfigUpdate.Builder u = ConfigUpdate.builder().digest(now.digest());
+      boolean featuresChange = false;
+      for (Change c : step.changes()) {
+        switch (c.attribute()) {
+          case "hostname" -> u.set("hostname", spec.hostname());
+          case "cores" -> u.cores(spec.guest().cores());
+          case "memory" -> u.memory(spec.guest().memoryMb());
+          case "net0" -> u.network(0, spec.guest().network().toLxcNetwork(Differ.GUEST_NETWORK));
+          case "tags" -> u.tags(Deployment.withTag(now.tags(), spec.app()));
+          case "onboot" -> u.onBoot(spec.guest().startOnBoot());
+          case "features" -> featuresChange = true;
+          default -> { }
+        }
+      }
+      if (featuresChange && !features.requiresRootPam()) {
+        u.features(features);
+      }
+      ConfigUpdate update = u.build();
+      if (!update.isEmpty()) {
+        listener.accept(new ApplyEvent.StepProgress(step, "updating CT " + observed.vmid() + ": " + update));
+        lxc.updateConfig(update);
+      }
+      if (featuresChange && features.requiresRootPam()) {
+        listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
+        node.pctSet(observed.vmid(), features);
+      }
+      start = !now.running();
+    }
+    if (start) {
+      listener.accept(new ApplyEvent.StepProgress(step, "starting CT " + observed.vmid()));
+      lxc.status().start().awaitSuccess(Deployment.TASK_WAIT);
+      Deployment.awaitExec(shell);
+    }
+  }
+}
