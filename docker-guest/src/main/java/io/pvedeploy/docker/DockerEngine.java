@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -454,6 +455,33 @@ public final class DockerEngine {
     }
     r.orThrow("docker image inspect on " + shell.target());
     return Optional.empty();
+  }
+
+  /**
+   * The ids of several references in one {@code docker image inspect} when they all exist (the
+   * common case: one process instead of one per image); when one is missing, each is asked
+   * alone. Returns reference → id in the given order, without the missing ones.
+   */
+  public Map<String, String> imageIds(List<String> references) throws DockerGuestException {
+    Map<String, String> ids = new LinkedHashMap<>();
+    if (references.isEmpty()) {
+      return ids;
+    }
+    references.forEach(DockerEngine::checkImageReference);
+    List<String> argv = new ArrayList<>(List.of("docker", "image", "inspect", "--format", "{{.Id}}", "--"));
+    argv.addAll(references);
+    ExecResult r = shell.run(Exec.builder(argv).timeout(PROBE_TIMEOUT).build());
+    List<String> lines = r.succeeded() ? r.stdoutText().lines().filter(l -> !l.isBlank()).toList() : List.of();
+    if (lines.size() == references.size()) {
+      for (int i = 0; i < references.size(); i++) {
+        ids.put(references.get(i), lines.get(i).strip());
+      }
+      return ids;
+    }
+    for (String reference : references) {
+      imageId(reference).ifPresent(id -> ids.put(reference, id));
+    }
+    return ids;
   }
 
   // ------------------------------------------------------------------ helpers

@@ -41,4 +41,17 @@ class DockerEngineIT {
     assertThat(report.errors()).as(report.toString()).isEmpty();
     assertThat(report.orThrow()).isSameAs(report);
   }
+
+  @Test
+  void imageIdsAsksOnceForAllAndAloneForEachWhenOneIsMissing() throws Exception {
+    String base = DockerFixture.baseImage();
+    String busybox = DockerFixture.busyboxImage();
+    String missing = "pvedeploy-test/never-built:" + System.nanoTime();
+    java.util.Map<String, String> both = engine.imageIds(java.util.List.of(busybox, base));
+    assertThat(both).containsExactly(java.util.Map.entry(busybox, engine.imageId(busybox).orElseThrow()),
+        java.util.Map.entry(base, engine.imageId(base).orElseThrow()));
+    assertThat(engine.imageIds(java.util.List.of(base, missing, busybox)))
+        .containsOnlyKeys(base, busybox).containsEntry(base, both.get(base));
+    assertThat(engine.imageIds(java.util.List.of())).isEmpty();
+  }
 }

@@ -21,6 +21,7 @@ final class DemoProgress implements Consumer<ApplyEvent> {
   private final PrintStream out;
   private final boolean live;
   private ProgressBar bar;
+  private String stepTitle;
   /** Bytes of the current image's layers that finished before the one in flight. */
   private long imageBytesDone;
 
@@ -43,8 +44,10 @@ final class DemoProgress implements Consumer<ApplyEvent> {
     if (event instanceof ApplyEvent.StepStarted s) {
       closeBar();
       String title = "[" + s.index() + "/" + s.total() + "] " + s.step().action() + " " + s.step().address();
+      stepTitle = title;
       if (live) {
-        bar = bar(title, -1, "", 1);
+        // An image's bar starts when the transfer knows how many bytes it sends (Planned).
+        bar = s.step().address().startsWith("image[") ? null : bar(title, -1, "", 1);
       } else {
         out.println(title);
       }
@@ -85,7 +88,7 @@ final class DemoProgress implements Consumer<ApplyEvent> {
       imageBytesDone = 0;
       String what = p.layersToSend() + " of " + p.layers() + " layers, " + mib(p.bytesToSend());
       if (live) {
-        String title = bar == null ? i.image() : bar.getTaskName();
+        String title = stepTitle == null ? i.image() : stepTitle;
         closeBar();
         bar = p.bytesToSend() > 0 ? bar(title, p.bytesToSend(), " " + what, MIB) : bar(title, -1, " " + what, 1);
       } else {

@@ -99,19 +99,17 @@ public final class Deployment {
     BundleChecks.check(spec, bundle, store); // secrets the services read, memory, the store: one SpecException
     Map<String, String> localIds = new LinkedHashMap<>();
     if (!spec.compose().images().isEmpty()) {
-      DockerEngine local = DockerEngine.on(localDocker);
-      for (ImageSpec image : spec.compose().images()) {
-        try {
-          Optional<String> id = local.imageId(image.reference());
-          if (id.isEmpty()) {
-            throw new DeployException("image " + image.reference() + " (compose.images) is not in the local"
-                + " Docker (" + localDocker.target() + "); build or pull it there first (docker build -t "
-                + image.reference() + " …). Nothing was changed", null);
-          }
-          localIds.put(image.reference(), id.get());
-        } catch (DockerGuestException e) {
-          throw new DeployException("cannot read image " + image.reference() + " from the local Docker: "
-              + e.getMessage(), e);
+      List<String> refs = spec.compose().images().stream().map(ImageSpec::reference).toList();
+      try {
+        localIds.putAll(DockerEngine.on(localDocker).imageIds(refs));
+      } catch (DockerGuestException e) {
+        throw new DeployException("cannot read the images " + refs + " from the local Docker: " + e.getMessage(), e);
+      }
+      for (String ref : refs) {
+        if (!localIds.containsKey(ref)) {
+          throw new DeployException("image " + ref + " (compose.images) is not in the local Docker ("
+              + localDocker.target() + "); build or pull it there first (docker build -t " + ref + " …)."
+              + " Nothing was changed", null);
         }
       }
     }
