@@ -24,6 +24,7 @@ final class DemoProgress implements Consumer<ApplyEvent> {
   private String stepTitle;
   /** Bytes of the current image's layers that finished before the one in flight. */
   private long imageBytesDone;
+  private long imageBytesPlanned;
 
   /**
    * @param live draw bars (a terminal) rather than lines
@@ -86,6 +87,7 @@ final class DemoProgress implements Consumer<ApplyEvent> {
     TransferEvent t = i.transfer();
     if (t instanceof TransferEvent.Planned p) {
       imageBytesDone = 0;
+      imageBytesPlanned = p.bytesToSend();
       String what = p.layersToSend() + " of " + p.layers() + " layers, " + mib(p.bytesToSend());
       if (live) {
         String title = stepTitle == null ? i.image() : stepTitle;
@@ -102,6 +104,10 @@ final class DemoProgress implements Consumer<ApplyEvent> {
       imageBytesDone += lf.bytesSent();
       if (live && bar != null && !bar.isIndefinite()) {
         bar.stepTo(imageBytesDone);
+      } else if (!live) {
+        // A log has no bar: one line per layer keeps a long transfer visibly moving.
+        out.println("      a layer of " + mib(lf.bytesSent()) + " sent; " + mib(imageBytesDone) + " of "
+            + mib(imageBytesPlanned) + " so far");
       }
     } else if (t instanceof TransferEvent.Verified v && !live) {
       out.println("      loaded and verified " + v.reference());
