@@ -81,7 +81,7 @@ class OnBootIT {
       if (sandbox != null) {
         sandbox.close();
       }
-      host("rm", "-rf", "--one-file-system", state.toString());
+      LxcGuestsIT.host("rm", "-rf", "--one-file-system", state.toString());
     }
   }
 
@@ -93,18 +93,7 @@ class OnBootIT {
   }
 
   private static String ctState(Path lxcPath, int vmid) {
-    return host("lxc-info", "-n", String.valueOf(vmid), "-P", lxcPath.toString(), "-s", "-H").trim();
-  }
-
-  private static String host(String... argv) {
-    try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      return out;
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    return LxcGuestsIT.host("lxc-info", "-n", String.valueOf(vmid), "-P", lxcPath.toString(), "-s", "-H").trim();
   }
 
   /** Waits for a task (real containers take seconds) and asserts it ended OK. */

@@ -735,12 +735,7 @@ final class LxcBackend implements GuestBackend {
 
   @Override
   public void writeFile(Guest g, String path, byte[] content) {
-    if (g.type == GuestType.QEMU) {
-      agentWrite(g, path, content, "w");
-      return;
-    }
-    requireRunning(g);
-    Proc.run(attach(g, List.of("sh", "-c", "cat > \"$1\"", "sh", path)), content, T).check();
+    putFile(g, path, content, false);
   }
 
   /**
@@ -750,12 +745,18 @@ final class LxcBackend implements GuestBackend {
    */
   @Override
   public void appendFile(Guest g, String path, byte[] content) {
+    putFile(g, path, content, true);
+  }
+
+  /** Writes or appends: through the VM's agent, or {@code cat} inside the container. */
+  private void putFile(Guest g, String path, byte[] content, boolean append) {
     if (g.type == GuestType.QEMU) {
-      agentWrite(g, path, content, "a");
+      agentWrite(g, path, content, append ? "a" : "w");
       return;
     }
     requireRunning(g);
-    Proc.run(attach(g, List.of("sh", "-c", "cat >> \"$1\"", "sh", path)), content, T).check();
+    String script = append ? "cat >> \"$1\"" : "cat > \"$1\"";
+    Proc.run(attach(g, List.of("sh", "-c", script, "sh", path)), content, T).check();
   }
 
   @Override
