@@ -81,7 +81,9 @@ final class DemoSandbox {
       return now.get();
     }
     Files.deleteIfExists(state.sandboxConnection());
-    Path out = state.directory().resolve("sandbox.out");
+    // The ready line holds the API token and password: it lands in private/ (0700), never in
+    // the world-readable state directory, even for the moment before sandbox.json takes it.
+    Path out = state.directory().resolve("private/sandbox.out");
     Path log = state.directory().resolve("sandbox.log");
     Files.deleteIfExists(out);
     List<String> command = new ArrayList<>();
@@ -108,7 +110,7 @@ final class DemoSandbox {
         writePrivate(state.sandboxConnection(), line + "\n");
         // The pid and the process's start time: a pid the kernel reuses later is not taken for it.
         Files.writeString(state.sandboxPid(), p.pid() + " " + startMillis(p.toHandle()) + "\n");
-        Files.delete(out); // it held the token secret; sandbox.json (0600) keeps it now
+        Files.delete(out); // sandbox.json (0600) keeps the connection now
         return c;
       }
       if (!p.isAlive()) {
