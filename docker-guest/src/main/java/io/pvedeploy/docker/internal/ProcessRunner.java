@@ -105,8 +105,12 @@ public final class ProcessRunner {
       killRequested = true;
       Process p = process.get();
       if (p != null) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        // The parent first, from a list taken before: a shell whose child dies first runs its
+        // next command (sh -c 'sleep 3; touch x' touched x), and once the parent is gone its
+        // children are no longer its descendants.
+        List<ProcessHandle> descendants = p.descendants().toList();
         p.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
       }
     }
   }
