@@ -32,11 +32,17 @@ class SandboxMainIT {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private Map<String, Object> launch(String... args) throws Exception {
+    return launch(List.of(), args);
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> launch(List<String> jvmOptions, String... args) throws Exception {
     Path jar = Path.of("target", "proxmox-sandbox.jar");
     assertThat(jar).exists();
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(List.of(args));
     process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -96,5 +102,62 @@ class SandboxMainIT {
     PveHttp.Reply keyctl = api.post("/nodes/pve3/lxc", "vmid", "102", "ostemplate",
         "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "rootfs", "local-lvm:8", "features", "keyctl=1");
     assertThat(keyctl.status()).isEqualTo(403);
+  }
+
+  /**
+   * A sandbox killed with SIGKILL (or with the machine session it ran in) cannot remove its bridge;
+   * the next sandbox on that network, from another state directory, removes it instead of refusing
+   * the network for good.
+   */
+  @Test
+  void theNextSandboxReclaimsTheNetworkOfAKilledOne() throws Exception {
+    List<String> subnet = List.of("-Dpvedeploy.sandbox.subnet=10.99.6.0/24");
+    Path first = Files.createTempDirectory("sandbox-it-killed");
+    Path second = Files.createTempDirectory("sandbox-it-next");
+    for (Path dir : List.of(first, second)) {
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    launch(subnet, "--port", "0", "--nodes", "pve1", "--guests", "lxc", "--state-dir", first.toString());
+    long killedPid = process.pid();
+    process.destroyForcibly();
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(bridgesHolding("10.99.6.1/24")).as("the killed sandbox's bridge stays behind").hasSize(1);
+    String killedAlias = alias(bridgesHolding("10.99.6.1/24").get(0));
+    assertThat(killedAlias).contains("pid=" + killedPid + " ");
+    String killedRules = killedAlias.replaceAll(".* nat=(\\S+) .*", "$1");
+    assertThat(run("iptables", "-w", "-S")).contains(killedRules);
+
+    launch(subnet, "--port", "0", "--nodes", "pve1", "--guests", "lxc", "--state-dir", second.toString());
+    List<String> now = bridgesHolding("10.99.6.1/24");
+    assertThat(now).hasSize(1);
+    assertThat(alias(now.get(0))).contains("pid=" + process.pid() + " ").contains(second.toString());
+    assertThat(first.resolve("lxc-runtime/owner.properties")).as("the dead owner's marker is cleared").doesNotExist();
+    assertThat(run("iptables", "-w", "-S") + run("iptables", "-w", "-t", "nat", "-S"))
+        .as("the killed sandbox's NAT and FORWARD rules are gone").doesNotContain(killedRules)
+        .containsOnlyOnce("-A FORWARD -i " + now.get(0) + " ");
+
+    process.destroy();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    process = null;
+    assertThat(bridgesHolding("10.99.6.1/24")).isEmpty();
+    run("rm", "-rf", "--one-file-system", first.toString(), second.toString());
+  }
+
+  private static List<String> bridgesHolding(String address) throws Exception {
+    return run("ip", "-o", "-4", "addr", "show").lines()
+        .map(l -> l.trim().split("\\s+"))
+        .filter(f -> f.length > 3 && f[1].startsWith("pvdsbx") && f[3].equals(address))
+        .map(f -> f[1]).toList();
+  }
+
+  private static String alias(String device) throws Exception {
+    return Files.readString(Path.of("/sys/class/net", device, "ifalias")).strip();
+  }
+
+  private static String run(String... argv) throws Exception {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return out;
   }
 }

@@ -92,6 +92,7 @@ final class LxcHost implements AutoCloseable {
     cleanDeadTempRuntimes();
     ensureSubIds();
     natComment = "pvedeploy-sandbox-" + UUID.randomUUID().toString().substring(0, 8);
+    reclaimDeadBridges();
     bridge = freeBridgeName();
     writeOwner();
     shutdownHook = new Thread(this::close, "sandbox-lxc-teardown");
@@ -232,12 +233,15 @@ final class LxcHost implements AutoCloseable {
       int common = Math.min(p, prefix);
       if ((dnet & mask(common)) == (net & mask(common)) && !(dnet >>> 24 == 127)) {
         throw new IllegalStateException("the sandbox's guest network " + subnet + " overlaps the host's route '"
-            + line.trim() + "'; another sandbox may be running, or the host uses this network. "
-            + "Stop the other sandbox or choose another subnet.");
+            + line.trim() + "'; " + routeOwner(line) + " Stop it, or choose another subnet "
+            + "(system property pvedeploy.sandbox.subnet).");
       }
     }
     LOG.info("creating bridge {} ({}/{}) with NAT and dnsmasq for the sandbox's guests (PVE's vmbr0)", bridge, gateway, prefix);
     Proc.run(List.of("ip", "link", "add", bridge, "type", "bridge"), T).check();
+    ProcessHandle self = ProcessHandle.current();
+    Proc.run(List.of("ip", "link", "set", "dev", bridge, "alias",
+        new BridgeOwner(self.pid(), startTime(self.pid()), natComment, runtimeDir.toString()).render()), T).check();
     Proc.run(List.of("ip", "addr", "add", gateway + "/" + prefix, "dev", bridge), T).check();
     Proc.run(List.of("ip", "link", "set", bridge, "up"), T).check();
     previousIpForward = Proc.run(List.of("sysctl", "-n", "net.ipv4.ip_forward"), T).check().outText().trim();
@@ -259,6 +263,74 @@ final class LxcHost implements AutoCloseable {
         "--dhcp-leasefile=" + netDir.resolve("dnsmasq.leases"),
         "--pid-file=" + netDir.resolve("dnsmasq.pid"), "--conf-file=/dev/null", "--dhcp-authoritative",
         "--log-facility=" + netDir.resolve("dnsmasq.log")), T).check();
+  }
+
+  /** Who holds a route that overlaps ours, as far as the bridge's alias tells. */
+  private static String routeOwner(String route) {
+    Matcher dev = Pattern.compile("\\bdev (\\S+)").matcher(route);
+    if (dev.find()) {
+      BridgeOwner owner = BridgeOwner.parse(ifAlias(dev.group(1))).orElse(null);
+      if (owner != null) {
+        return "it belongs to the running sandbox pid " + owner.pid() + " with the runtime directory " + owner.dir() + ".";
+      }
+    }
+    return "another program or network on this host uses it.";
+  }
+
+  private static String ifAlias(String device) {
+    try {
+      Path p = Path.of("/sys/class/net", device, "ifalias");
+      return Files.exists(p) ? Files.readString(p).strip() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /**
+   * Bridges of sandboxes that died without cleaning up (kill -9, a killed machine session) keep
+   * their route and would block the network for good; each bridge names its owner in its alias,
+   * so a dead owner's bridge, dnsmasq, NAT rules and containers are removed here.
+   */
+  private static void reclaimDeadBridges() {
+    try (var s = Files.newDirectoryStream(Path.of("/sys/class/net"), "pvdsbx*")) {
+      for (Path dev : s) {
+        String br = dev.getFileName().toString();
+        BridgeOwner owner = BridgeOwner.parse(ifAlias(br)).orElse(null);
+        if (owner == null || alive(owner.pid(), owner.start())) {
+          continue;
+        }
+        LOG.warn("removing bridge {} of a sandbox (pid {}, runtime directory {}) that died without cleaning up",
+            br, owner.pid(), owner.dir());
+        Path dir = Path.of(owner.dir());
+        Properties leftover = readOwner(dir);
+        if (String.valueOf(owner.pid()).equals(leftover.getProperty("pid"))) {
+          cleanUp(dir, leftover, false);
+        }
+        stopDnsmasqOn(br);
+        deleteRules(owner.natComment());
+        if (Files.exists(dev)) {
+          Proc.run(List.of("ip", "link", "del", br), T);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot look for dead sandboxes' bridges", e);
+    }
+  }
+
+  /** A dnsmasq still bound to a dead sandbox's bridge (its pid file may be gone with its directory). */
+  private static void stopDnsmasqOn(String br) {
+    ProcessHandle.allProcesses()
+        .filter(h -> h.info().command().map(c -> c.endsWith("/dnsmasq")).orElse(false))
+        .filter(h -> cmdline(h.pid()).contains("\0--interface=" + br + "\0"))
+        .forEach(ProcessHandle::destroy);
+  }
+
+  private static String cmdline(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /** The DHCP range's first address; static addresses below it never clash with leases. */
@@ -308,10 +380,15 @@ final class LxcHost implements AutoCloseable {
 
   private static boolean alive(Properties owner) {
     String pid = owner.getProperty("pid", "");
-    if (pid.isEmpty() || pid.equals(String.valueOf(ProcessHandle.current().pid()))) {
+    return !pid.isEmpty() && alive(Long.parseLong(pid), owner.getProperty("start"));
+  }
+
+  /** Whether the process that wrote a marker still runs: same pid and same start time (pids get reused). */
+  private static boolean alive(long pid, String start) {
+    if (pid == ProcessHandle.current().pid()) {
       return false;
     }
-    return Files.exists(Path.of("/proc", pid)) && startTime(Long.parseLong(pid)).equals(owner.getProperty("start"));
+    return Files.exists(Path.of("/proc", String.valueOf(pid))) && startTime(pid).equals(start);
   }
 
   private static Properties readOwner(Path dir) {
