@@ -27,6 +27,14 @@ public sealed interface ApplyEvent {
   /** A step failed; no later step runs. The exception is the one the apply throws. */
   record StepFailed(PlanStep step, Exception failure) implements ApplyEvent {}
 
+  /**
+   * The release {@code failedRelease} did not pass its health gate ({@code reason}); the applier
+   * brings {@code previousRelease}, the last one an apply completed, back up. A {@link StepFailed}
+   * with a {@link ReleaseRolledBackException} follows when that worked.
+   */
+  record RollingBack(PlanStep step, String failedRelease, String previousRelease, String reason)
+      implements ApplyEvent {}
+
   /** The services' states when the health gate passed. */
   record Healthy(List<ServiceState> services) implements ApplyEvent {
     public Healthy {

@@ -5,6 +5,7 @@ import io.pvedeploy.deploy.internal.Deployment;
 import io.pvedeploy.docker.GuestShell;
 import io.pvedeploy.docker.LocalShell;
 import io.pvedeploy.secrets.SecretStore;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -83,6 +84,9 @@ public final class Deployer {
    * plan made from a state that has changed since.
    *
    * @throws StalePlanException if the state changed since the plan was made (nothing was changed)
+   * @throws DeploymentLockedException if another apply (or a person) holds the deploy lock
+   * @throws ReleaseRolledBackException if the new release failed its health gate and the previous
+   *     one was brought back up
    * @throws DeployException if a step failed; {@link ApplyEvent.StepFailed} names it
    */
   public DeploymentResult apply(DeploymentSpec spec, Plan plan, Consumer<ApplyEvent> listener)
@@ -103,6 +107,41 @@ public final class Deployer {
     Planned planned = observeAndPlan(spec);
     return deployment(spec).apply(spec, planned.plan, planned.observation, listener == null ? e -> { } : listener,
         started);
+  }
+
+  /**
+   * Who holds {@code spec}'s deploy lock on its guest, if anyone. Every apply that changes
+   * anything inside the guest takes the lock ({@code <base>/<app>/.lock} in the guest, so
+   * appliers on different machines see the same lock) and releases it when it ends.
+   *
+   * @throws DeployException if the app has no running guest (the lock lives in it)
+   */
+  public Optional<LockHolder> lockHolder(DeploymentSpec spec) throws DeployException {
+    return deployment(spec).lockHolder(spec);
+  }
+
+  /**
+   * Takes {@code spec}'s deploy lock for a person, as Kamal's {@code lock acquire -m}: applies
+   * fail with {@link DeploymentLockedException} until {@link #unlock} releases it.
+   *
+   * @param message why, shown to whoever is refused ("db migration until 14:00")
+   * @throws DeploymentLockedException if someone holds it already
+   */
+  public LockHolder lock(DeploymentSpec spec, String message) throws DeployException {
+    if (message == null || message.isBlank()) {
+      throw new IllegalArgumentException("say why the deploys are locked (message), for whoever is refused");
+    }
+    return deployment(spec).lock(spec, message);
+  }
+
+  /**
+   * Releases {@code spec}'s deploy lock whoever holds it: after {@link #lock}, or when the apply
+   * that held it is known to have died (kill -9, a lost machine).
+   *
+   * @return who held it, or empty if nobody did
+   */
+  public Optional<LockHolder> unlock(DeploymentSpec spec) throws DeployException {
+    return deployment(spec).unlock(spec);
   }
 
   private record Planned(Plan plan, Deployment.Observation observation) {}

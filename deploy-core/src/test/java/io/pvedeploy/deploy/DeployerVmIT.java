@@ -1,6 +1,7 @@
 package io.pvedeploy.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pvedeploy.docker.DockerFixture;
 import io.pvedeploy.docker.GuestShell;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the API alone: the target has no NodeShell. It clones template 9000 into VM 162 at 10.99.0.62,
  * installs Docker through the guest agent, ships a locally built image and a bundle whose service
  * needs a generated secret file, and checks that a second plan changes nothing and a changed
- * bundle is only a new release.
+ * bundle is only a new release; that a person's deploy lock keeps applies out until released;
+ * and that a release failing its health gate gives way to the previous one.
  */
 @Tag("integration")
 @ExtendWith(SandboxContainer.class)
@@ -173,6 +175,75 @@ class DeployerVmIT {
     assertThat(out("sh", "-c", "docker exec $(docker ps -q --filter label=com.docker.compose.service=web) cat /www/index.html"))
         .isEqualTo("hello v2");
     assertThat(deployer.plan(spec).hasChanges()).isFalse();
+  }
+
+  @Test
+  @Order(4)
+  void aPersonsDeployLockKeepsAppliesOutUntilReleased() throws Exception {
+    Files.writeString(bundle.resolve("www/index.html"), "hello v3\n");
+    LockHolder held = deployer.lock(spec, "maintenance until 14:00");
+    assertThat(deployer.lockHolder(spec)).contains(held);
+    Plan plan = deployer.plan(spec);
+    assertThat(plan.hasChanges()).isTrue();
+    assertThatThrownBy(() -> deployer.apply(spec, plan, e -> { }))
+        .isInstanceOfSatisfying(DeploymentLockedException.class, e -> assertThat(e.holder()).isEqualTo(held))
+        .hasMessageContaining("maintenance until 14:00").hasMessageContaining("Nothing was changed");
+    assertThat(out("cat", "/opt/pvedeploy/" + APP + "/current/www/index.html")).isEqualTo("hello v2");
+
+    assertThat(deployer.unlock(spec)).contains(held);
+    assertThat(deployer.lockHolder(spec)).isEmpty();
+    deployer.apply(spec, plan, e -> { });
+    assertThat(deployer.lockHolder(spec)).as("the apply released the lock it took").isEmpty();
+    assertThat(out("cat", "/opt/pvedeploy/" + APP + "/current/www/index.html")).isEqualTo("hello v3");
+  }
+
+  @Test
+  @Order(5)
+  void aReleaseThatFailsItsHealthGateGivesWayToThePreviousOne() throws Exception {
+    String before = out("readlink", "/opt/pvedeploy/" + APP + "/current");
+    // The health check fetches /index.html: without it the new release turns unhealthy.
+    Files.move(bundle.resolve("www/index.html"), bundle.resolve("www/moved.html"));
+    try {
+      List<ApplyEvent> events = new ArrayList<>();
+      Plan plan = deployer.plan(spec);
+      assertThatThrownBy(() -> deployer.apply(spec, plan, events::add))
+          .isInstanceOfSatisfying(ReleaseRolledBackException.class, e -> {
+            assertThat(e.restoredRelease()).isEqualTo(before.substring(before.lastIndexOf('/') + 1));
+            assertThat(e.problems()).extracting(p -> p.service()).containsExactly("web");
+          })
+          .hasMessageContaining("failed its health gate").hasMessageContaining("healthy again");
+      assertThat(events).filteredOn(e -> e instanceof ApplyEvent.RollingBack).hasSize(1);
+      assertThat(events).last().isInstanceOf(ApplyEvent.StepFailed.class);
+
+      assertThat(out("readlink", "/opt/pvedeploy/" + APP + "/current")).isEqualTo(before);
+      assertThat(out("sh", "-c", "docker exec $(docker ps -q --filter label=com.docker.compose.service=web)"
+          + " busybox wget -q -O - http://127.0.0.1:8080/index.html")).isEqualTo("hello v3");
+      assertThat(deployer.lockHolder(spec)).isEmpty();
+      assertThat(deployer.plan(spec).steps()).as("deployed.json still names the previous release")
+          .filteredOn(s -> s.address().equals("release")).singleElement().isInstanceOf(PlanStep.Update.class);
+    } finally {
+      Files.move(bundle.resolve("www/moved.html"), bundle.resolve("www/index.html"));
+    }
+    assertThat(deployer.plan(spec).hasChanges()).isFalse();
+  }
+
+  @Test
+  @Order(6)
+  void switchingGuestKindIsRefusedBeforeASecondGuestWithTheSameAddressIsMade() throws Exception {
+    Deployer withNode = Deployer.to(Target.of(h.pve()).via(h.node())).secrets(store).localDocker(LocalShell.create());
+    for (boolean withVmid : new boolean[] {false, true}) {
+      GuestSpec.Builder container = GuestSpec.lxc("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst").node("pve1")
+          .network(NetworkSpec.builder().staticIpv4("10.99.0.62/24", "10.99.0.1"));
+      DeploymentSpec asContainer = DeploymentSpec.builder(APP)
+          .guest(withVmid ? container.vmid(VMID) : container)
+          .compose(spec.compose())
+          .secret(SecretSpec.hex("api_key", 16).withServices("web"))
+          .build();
+      assertThatThrownBy(() -> withNode.plan(asContainer)).isInstanceOf(DeployException.class)
+          .hasMessageContaining(APP + " runs in VM " + VMID + " on pve1")
+          .hasMessageContaining("guest.kind asks for an LXC container")
+          .hasMessageContaining("destroy guest " + VMID + " first").hasMessageContaining("Nothing was changed");
+    }
   }
 
   private static String out(String... argv) throws Exception {

@@ -73,6 +73,10 @@ final class DemoProgress implements Consumer<ApplyEvent> {
     } else if (event instanceof ApplyEvent.StepFailed f) {
       closeBar();
       out.println("      FAILED: " + f.failure().getMessage());
+    } else if (event instanceof ApplyEvent.RollingBack r) {
+      closeBar();
+      out.println("      release " + r.failedRelease() + " is not healthy; bringing release " + r.previousRelease()
+          + " back up");
     } else if (event instanceof ApplyEvent.Healthy h) {
       String message = h.services().size() + " services up and healthy";
       if (live && bar != null) {

@@ -40,4 +40,20 @@ class DemoProgressTest {
               done in 12.3 s
         """);
   }
+
+  @Test
+  void aRollbackIsTwoLinesTheEventAndTheFailure() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DemoProgress progress = new DemoProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+    PlanStep step = new PlanStep.Update("release", List.of(Change.update("id", "aa", "bb")));
+    progress.accept(new ApplyEvent.StepStarted(step, 1, 1));
+    progress.accept(new ApplyEvent.RollingBack(step, "bb", "aa", "backend is unhealthy"));
+    progress.accept(new ApplyEvent.StepFailed(step, new Exception("release bb of demo failed its health gate")));
+
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("""
+        [1/1] update release
+              release bb is not healthy; bringing release aa back up
+              FAILED: release bb of demo failed its health gate
+        """);
+  }
 }

@@ -9,8 +9,11 @@ import io.pvedeploy.deploy.ImageSpec;
 import io.pvedeploy.deploy.Placement;
 import io.pvedeploy.deploy.Plan;
 import io.pvedeploy.deploy.PlanStep;
+import io.pvedeploy.deploy.ReleaseRolledBackException;
 import io.pvedeploy.deploy.SecretSpec;
+import io.pvedeploy.deploy.StalePlanException;
 import io.pvedeploy.deploy.Target;
+import io.pvedeploy.docker.CommandFailedException;
 import io.pvedeploy.docker.ComposeBundle;
 import io.pvedeploy.docker.ComposeProject;
 import io.pvedeploy.docker.DockerEngine;
@@ -22,6 +25,7 @@ import io.pvedeploy.docker.GuestShell;
 import io.pvedeploy.docker.ImageTransfer;
 import io.pvedeploy.docker.Release;
 import io.pvedeploy.docker.ServiceState;
+import io.pvedeploy.docker.ServicesUnhealthyException;
 import io.pvedeploy.proxmox.ClusterResource;
 import io.pvedeploy.proxmox.ProxmoxClient;
 import io.pvedeploy.proxmox.ProxmoxException;
@@ -164,6 +168,17 @@ public final class Deployment {
       throws DeployException {
     String type = driver.resourceType();
     String tag = Differ.tag(spec.app());
+    List<ClusterResource> otherKind = vms.stream()
+        .filter(v -> !v.type().equals(type) && !v.template() && tags(v.tags()).contains(tag)).toList();
+    if (!otherKind.isEmpty()) {
+      // Without this, a switched guest.kind would create a second guest beside the first, with
+      // the same static address.
+      ClusterResource other = otherKind.get(0);
+      throw new DeployException(spec.app() + " runs in " + (other.type().equals("lxc") ? "LXC container " : "VM ")
+          + other.vmid() + " on " + other.node() + " (tagged " + tag + "), but guest.kind asks for " + driver.noun()
+          + ". Switching kinds means a new guest, and the old one's disks (and data) go with it: destroy guest "
+          + other.vmid() + " first, then apply; or keep guest.kind as it was. Nothing was changed", null);
+    }
     if (spec.guest().vmid().isPresent()) {
       int vmid = spec.guest().vmid().getAsInt();
       Optional<ClusterResource> r = vms.stream().filter(v -> v.vmid() == vmid).findFirst();
@@ -245,53 +260,136 @@ public final class Deployment {
     List<PlanStep> changing = plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList();
     String releaseId = observed.survey().flatMap(Survey::deployed).map(DeployedState::releaseId).orElse(null);
     List<ServiceState> services = List.of();
+    GuestLock lock = new GuestLock(shell, appDirectory(spec), spec.app());
+    String lockToken = null;
     int index = 0;
-    for (PlanStep step : changing) {
-      index++;
-      listener.accept(new ApplyEvent.StepStarted(step, index, changing.size()));
-      long t0 = System.nanoTime();
-      try {
-        String address = step.address();
-        if (address.startsWith("guest.")) {
-          driver.apply(spec, step, observed, shell, listener);
-        } else if (address.equals("docker.engine")) {
-          listener.accept(new ApplyEvent.StepProgress(step, "installing and configuring Docker"));
-          DockerEngine.on(shell).setup(spec.docker().daemon());
-        } else if (address.startsWith("secret[")) {
-          SecretSpec s = spec.secret(address.substring(7, address.length() - 1)).orElseThrow();
-          // Generate-once: getOrGenerate returns the stored value whenever there is one.
-          Secret value = store.getOrGenerate(s.name(), s.toGenerator().orElseThrow(() -> new DeployException(
-              "secret " + s.name() + " is generate: never and not in the store; put it there", null)));
-          value.destroy();
-        } else if (address.startsWith("image[")) {
-          String ref = address.substring(6, address.length() - 1);
-          ImageTransfer.from(localDocker).to(shell)
-              .transfer(ref, e -> listener.accept(new ApplyEvent.ImageProgress(step, ref, e)));
-        } else if (address.equals("release")) {
-          Released r = release(spec, observation, shell, step, listener);
-          releaseId = r.releaseId;
-          services = r.services;
-        } else {
-          throw new IllegalStateException("no applier for step " + address);
+    try {
+      for (PlanStep step : changing) {
+        index++;
+        if (lockToken == null && !step.address().startsWith("guest.")) {
+          // Everything inside the guest is done under its deploy lock; the guest itself is guarded
+          // by PVE (the config digest, "already exists").
+          lockToken = takeLock(lock, spec, changing.size(), observed);
         }
-      } catch (DeployException e) {
-        listener.accept(new ApplyEvent.StepFailed(step, e));
-        throw e;
-      } catch (DockerGuestException | ProxmoxException | SecretsException | RuntimeException e) {
-        DeployException failure = new DeployException("step " + step.address() + " of " + spec.app()
-            + " failed: " + e.getMessage() + (index > 1 ? " (steps before it were carried out)" : ""), e);
-        listener.accept(new ApplyEvent.StepFailed(step, failure));
-        throw failure;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        DeployException failure = new DeployException("interrupted during step " + step.address(), e);
-        listener.accept(new ApplyEvent.StepFailed(step, failure));
-        throw failure;
+        listener.accept(new ApplyEvent.StepStarted(step, index, changing.size()));
+        long t0 = System.nanoTime();
+        try {
+          String address = step.address();
+          if (address.startsWith("guest.")) {
+            driver.apply(spec, step, observed, shell, listener);
+          } else if (address.equals("docker.engine")) {
+            listener.accept(new ApplyEvent.StepProgress(step, "installing and configuring Docker"));
+            DockerEngine.on(shell).setup(spec.docker().daemon());
+          } else if (address.startsWith("secret[")) {
+            SecretSpec s = spec.secret(address.substring(7, address.length() - 1)).orElseThrow();
+            // Generate-once: getOrGenerate returns the stored value whenever there is one.
+            Secret value = store.getOrGenerate(s.name(), s.toGenerator().orElseThrow(() -> new DeployException(
+                "secret " + s.name() + " is generate: never and not in the store; put it there", null)));
+            value.destroy();
+          } else if (address.startsWith("image[")) {
+            String ref = address.substring(6, address.length() - 1);
+            ImageTransfer.from(localDocker).to(shell)
+                .transfer(ref, e -> listener.accept(new ApplyEvent.ImageProgress(step, ref, e)));
+          } else if (address.equals("release")) {
+            Released r = release(spec, observation, shell, step, listener);
+            releaseId = r.releaseId;
+            services = r.services;
+          } else {
+            throw new IllegalStateException("no applier for step " + address);
+          }
+        } catch (DeployException e) {
+          listener.accept(new ApplyEvent.StepFailed(step, e));
+          throw e;
+        } catch (DockerGuestException | ProxmoxException | SecretsException | RuntimeException e) {
+          DeployException failure = new DeployException("step " + step.address() + " of " + spec.app()
+              + " failed: " + e.getMessage() + (index > 1 ? " (steps before it were carried out)" : ""), e);
+          listener.accept(new ApplyEvent.StepFailed(step, failure));
+          throw failure;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          DeployException failure = new DeployException("interrupted during step " + step.address(), e);
+          listener.accept(new ApplyEvent.StepFailed(step, failure));
+          throw failure;
+        }
+        listener.accept(new ApplyEvent.StepFinished(step, Duration.ofNanos(System.nanoTime() - t0)));
       }
-      listener.accept(new ApplyEvent.StepFinished(step, Duration.ofNanos(System.nanoTime() - t0)));
+    } finally {
+      if (lockToken != null) {
+        try {
+          lock.release(lockToken);
+        } catch (DockerGuestException e) {
+          LOG.warn("could not release the deploy lock of {} on {}: {}; release it with Deployer.unlock(spec)",
+              spec.app(), shell.target(), e.getMessage());
+        }
+      }
     }
     return new DeploymentResult(plan, releaseId, services, address(spec, observed),
         Duration.ofNanos(System.nanoTime() - startedNanos));
+  }
+
+  private static String takeLock(GuestLock lock, DeploymentSpec spec, int steps, Observed observed)
+      throws DeployException {
+    try {
+      GuestLock.Acquired acquired = lock.acquire("apply of " + spec.app() + ": " + steps + " step(s)");
+      Optional<DeployedState> planned = observed.survey().flatMap(Survey::deployed);
+      if (observed.survey().isPresent() && !acquired.deployed().equals(planned)) {
+        // Another apply finished between our observation and the lock: our plan may undo it. (A
+        // guest observed stopped or absent had no survey; its deployed.json was not read.)
+        lock.release(acquired.token());
+        throw new StalePlanException(spec.app(), "release " + planned.map(DeployedState::releaseId).orElse("(none)"),
+            "release " + acquired.deployed().map(DeployedState::releaseId).orElse("(none)"));
+      }
+      return acquired.token();
+    } catch (DockerGuestException e) {
+      throw new DeployException("taking the deploy lock of " + spec.app() + " failed: " + e.getMessage()
+          + ". Nothing in the guest was changed", e);
+    }
+  }
+
+  // ------------------------------------------------------------------ the deploy lock, by hand
+
+  /** Who holds the app's deploy lock, if anyone. */
+  public Optional<io.pvedeploy.deploy.LockHolder> lockHolder(DeploymentSpec spec) throws DeployException {
+    try {
+      return lockOf(spec).holder();
+    } catch (DockerGuestException e) {
+      throw new DeployException("reading the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Takes the app's deploy lock for a person ({@code message} says why); applies fail until it is released. */
+  public io.pvedeploy.deploy.LockHolder lock(DeploymentSpec spec, String message) throws DeployException {
+    GuestLock lock = lockOf(spec);
+    try {
+      lock.acquire(message);
+      return lock.holder().orElseThrow(() -> new DeployException("the deploy lock of " + spec.app()
+          + " was released right after it was taken", null));
+    } catch (DockerGuestException e) {
+      throw new DeployException("taking the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Releases the app's deploy lock whoever holds it; returns who did. */
+  public Optional<io.pvedeploy.deploy.LockHolder> unlock(DeploymentSpec spec) throws DeployException {
+    try {
+      return lockOf(spec).breakLock();
+    } catch (DockerGuestException e) {
+      throw new DeployException("releasing the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private GuestLock lockOf(DeploymentSpec spec) throws DeployException {
+    try {
+      Optional<ClusterResource> found = find(spec, target.client().cluster().resources(ClusterResource.Type.VM));
+      if (found.isEmpty() || !found.get().status().equals("running")) {
+        throw new DeployException(spec.app() + " has no running " + driver.noun().replaceFirst("^an? ", "")
+            + " (" + found.map(r -> r.vmid() + " is " + r.status()).orElse("none is tagged "
+            + Differ.tag(spec.app())) + "); its deploy lock lives in the guest. Apply first, or start the guest", null);
+      }
+      return new GuestLock(driver.shell(found.get().node(), found.get().vmid()), appDirectory(spec), spec.app());
+    } catch (ProxmoxException e) {
+      throw new DeployException("finding the guest of " + spec.app() + " failed: " + e.getMessage(), e);
+    }
   }
 
   private Optional<String> address(DeploymentSpec spec, Observed observed) {
@@ -327,6 +425,31 @@ public final class Deployment {
   }
 
   private record Released(String releaseId, List<ServiceState> services) {}
+
+  /**
+   * Kamal's health gate: a release that does not become ready gives way to the last one an apply
+   * completed, which comes back up with the same deadline. deployed.json is left as it was, so
+   * the next plan proposes the new release again.
+   */
+  private static DeployException rollBack(DeploymentSpec spec, ComposeProject project, Release failed,
+      String previousId, DockerGuestException failure, PlanStep step, Consumer<ApplyEvent> listener) {
+    listener.accept(new ApplyEvent.RollingBack(step, failed.id(), previousId, failure.getMessage()));
+    LOG.warn("{}: release {} of {} failed its health gate; bringing release {} back up", project, failed.id(),
+        spec.app(), previousId);
+    Release previous = new Release(spec.app(), previousId, project.releaseDirectory(previousId), false);
+    try {
+      project.up(previous, spec.health().deadline());
+    } catch (DockerGuestException again) {
+      DeployException both = new DeployException("release " + failed.id() + " of " + spec.app()
+          + " failed its health gate (" + failure.getMessage() + "), and bringing the previous release "
+          + previousId + " back up failed too: " + again.getMessage() + ". The app may be down; look at"
+          + " docker compose ps in " + project.appDirectory() + "/current", failure);
+      both.addSuppressed(again);
+      return both;
+    }
+    return new ReleaseRolledBackException(spec.app(), failed.id(), previousId,
+        failure instanceof ServicesUnhealthyException u ? u.problems() : List.of(), failure);
+  }
 
   private Released release(DeploymentSpec spec, Observation observation, GuestShell shell, PlanStep step,
       Consumer<ApplyEvent> listener) throws DeployException, DockerGuestException, SecretsException {
@@ -367,7 +490,18 @@ public final class Deployment {
     Release release = project.ship(bundle);
     listener.accept(new ApplyEvent.StepProgress(step, "bringing release " + release.id() + " up; waiting up to "
         + Durations.format(spec.health().deadline()) + " for health"));
-    List<ServiceState> services = project.up(release, spec.health().deadline());
+    // The last release an apply completed (deployed.json), known from the survey without a round trip.
+    Optional<String> lastGood = observation.observed().survey().flatMap(Survey::deployed)
+        .map(DeployedState::releaseId).filter(id -> !id.equals(release.id()));
+    List<ServiceState> services;
+    try {
+      services = project.up(release, spec.health().deadline());
+    } catch (ServicesUnhealthyException | CommandFailedException failure) {
+      if (lastGood.isEmpty()) {
+        throw failure; // a first release has nothing to go back to; its containers stay for inspection
+      }
+      throw rollBack(spec, project, release, lastGood.get(), failure, step, listener);
+    }
     listener.accept(new ApplyEvent.Healthy(services));
     DeployedState state = new DeployedState(release.id(), observation.bundle().id(),
         observation.desired().imageIds(), versions, observation.desired().daemonSha256());
