@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * decrypt the data key, verify every entry MAC, the chain and the file MAC), target a median of
  * at most 200 ms.
  *
- * <p>Each row: warm-up runs, then timed runs; median, mean and minimum. Every output is
+ * <p>Each row: warm-up runs, then timed runs; median, mean and minimum. jagged's and the CLI's
+ * runs of one operation alternate, so both meet the same background load. Every output is
  * cross-checked: the CLI decrypts what jagged wrote and jagged what the CLI wrote. Run: {@code
  * bash scripts/bench.sh secrets [MiB] [runs] [values]}.
  */
@@ -55,22 +56,25 @@ public final class SecretsBenchmark {
       writeRandom(plain, mebibytes * 1024L * 1024L);
       Path ours = dir.resolve("jagged.age");
       Path theirs = dir.resolve("cli.age");
-      Path out = dir.resolve("out.bin");
+      Path ourOut = dir.resolve("jagged.out");
+      Path theirOut = dir.resolve("cli.out");
 
-      double[] jaggedEncrypt = timed(runs, () -> {
+      double[][] encrypt = interleaved(runs, () -> {
         try (FileChannel in = FileChannel.open(plain); FileChannel o = create(ours)) {
           Age.encrypt(in, o, List.of(identity.recipient()));
         }
-      });
-      double[] cliEncrypt = timed(runs, () -> cli("age", "-r", recipient, "-o", theirs.toString(), plain.toString()));
-      double[] jaggedDecrypt = timed(runs, () -> {
-        try (FileChannel in = FileChannel.open(theirs); FileChannel o = create(out)) {
+      }, () -> cli("age", "-r", recipient, "-o", theirs.toString(), plain.toString()));
+      double[] jaggedEncrypt = encrypt[0];
+      double[] cliEncrypt = encrypt[1];
+      double[][] decrypt = interleaved(runs, () -> {
+        try (FileChannel in = FileChannel.open(theirs); FileChannel o = create(ourOut)) {
           Age.decrypt(in, o, identity);
         }
-      });
-      check(plain, out, "jagged decrypting the CLI's file");
-      double[] cliDecrypt = timed(runs, () -> cli("age", "-d", "-i", key.toString(), "-o", out.toString(), ours.toString()));
-      check(plain, out, "the CLI decrypting jagged's file");
+      }, () -> cli("age", "-d", "-i", key.toString(), "-o", theirOut.toString(), ours.toString()));
+      double[] jaggedDecrypt = decrypt[0];
+      double[] cliDecrypt = decrypt[1];
+      check(plain, ourOut, "jagged decrypting the CLI's file");
+      check(plain, theirOut, "the CLI decrypting jagged's file");
 
       Path store = dir.resolve("large.secrets");
       SecretStore created = SecretStore.builder(store).identity(identity).actor("bench").create();
@@ -92,8 +96,9 @@ public final class SecretsBenchmark {
       double mib = mebibytes;
       System.out.printf("age, %d MiB random file, file to file; secrets store of %d values (%d-byte file,"
           + " written in %.0f ms); %d timed runs per age row after %d warm-up runs, %d per store row;"
-          + " one run, %d cores%n%n", mebibytes, values, storeBytes, buildMs, runs, warmups(runs), openRuns,
-          Runtime.getRuntime().availableProcessors());
+          + " jagged and CLI runs alternate; one run, %d cores, %s %s%n%n", mebibytes, values, storeBytes,
+          buildMs, runs, warmups(runs), openRuns, Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.vm.name"), Runtime.version());
       System.out.println("| what | by | median ms | mean ms | min ms | MiB/s (median) |");
       System.out.println("|---|---|---|---|---|---|");
       row("encrypt " + mebibytes + " MiB", "jagged (pvedeploy Age)", jaggedEncrypt, mib);
@@ -117,6 +122,27 @@ public final class SecretsBenchmark {
   /** The JDK's ChaCha20-Poly1305 reaches C2 only after a few 64 MiB passes (measured: three). */
   private static int warmups(int runs) {
     return Math.max(5, runs);
+  }
+
+  /**
+   * Both sides' warm-up, then their timed runs in alternation (jagged first on even runs, the CLI
+   * first on odd ones), so that a load on the machine that comes and goes falls on both sides
+   * alike rather than on whichever block of runs it happens to overlap.
+   */
+  private static double[][] interleaved(int runs, Run ours, Run theirs) throws Exception {
+    for (int i = 0; i < warmups(runs); i++) {
+      ours.run();
+      theirs.run();
+    }
+    double[][] samples = new double[2][runs];
+    for (int i = 0; i < runs; i++) {
+      for (int side : i % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0}) {
+        long start = System.nanoTime();
+        (side == 0 ? ours : theirs).run();
+        samples[side][i] = (System.nanoTime() - start) / 1e6;
+      }
+    }
+    return samples;
   }
 
   private static double[] timed(int runs, Run run) throws Exception {
