@@ -136,7 +136,9 @@ public final class Deployment {
       Observed.GuestState state = driver.read(r);
       Optional<Survey> survey = Optional.empty();
       if (state.running()) {
-        survey = Optional.of(survey(driver.shell(r.node(), r.vmid()), appDir, spec));
+        try (GuestShell shell = shellInto(spec, r.node(), r.vmid())) {
+          survey = Optional.of(survey(shell, appDir, spec));
+        }
       }
       return new Observation(new Observed(r.vmid(), r.node(), Optional.of(state), survey), desired, bundle);
     } catch (ProxmoxException e) {
@@ -256,7 +258,17 @@ public final class Deployment {
   public DeploymentResult apply(DeploymentSpec spec, Plan plan, Observation observation,
       Consumer<ApplyEvent> listener, long startedNanos) throws DeployException {
     Observed observed = observation.observed();
-    GuestShell shell = driver.shell(observed.node(), observed.vmid());
+    GuestShell shell = shellInto(spec, observed.node(), observed.vmid());
+    try {
+      return carryOut(spec, plan, observation, shell, listener, startedNanos);
+    } finally {
+      GuestSshAccess.closeQuietly(shell);
+    }
+  }
+
+  private DeploymentResult carryOut(DeploymentSpec spec, Plan plan, Observation observation, GuestShell shell,
+      Consumer<ApplyEvent> listener, long startedNanos) throws DeployException {
+    Observed observed = observation.observed();
     List<PlanStep> changing = plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList();
     String releaseId = observed.survey().flatMap(Survey::deployed).map(DeployedState::releaseId).orElse(null);
     List<ServiceState> services = List.of();
@@ -350,35 +362,30 @@ public final class Deployment {
 
   /** Who holds the app's deploy lock, if anyone. */
   public Optional<io.pvedeploy.deploy.LockHolder> lockHolder(DeploymentSpec spec) throws DeployException {
-    try {
-      return lockOf(spec).holder();
-    } catch (DockerGuestException e) {
-      throw new DeployException("reading the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
-    }
+    return withLock(spec, "reading", GuestLock::holder);
   }
 
   /** Takes the app's deploy lock for a person ({@code message} says why); applies fail until it is released. */
   public io.pvedeploy.deploy.LockHolder lock(DeploymentSpec spec, String message) throws DeployException {
-    GuestLock lock = lockOf(spec);
-    try {
+    return withLock(spec, "taking", lock -> {
       lock.acquire(message);
       return lock.holder().orElseThrow(() -> new DeployException("the deploy lock of " + spec.app()
           + " was released right after it was taken", null));
-    } catch (DockerGuestException e) {
-      throw new DeployException("taking the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
-    }
+    });
   }
 
   /** Releases the app's deploy lock whoever holds it; returns who did. */
   public Optional<io.pvedeploy.deploy.LockHolder> unlock(DeploymentSpec spec) throws DeployException {
-    try {
-      return lockOf(spec).breakLock();
-    } catch (DockerGuestException e) {
-      throw new DeployException("releasing the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
-    }
+    return withLock(spec, "releasing", GuestLock::breakLock);
   }
 
-  private GuestLock lockOf(DeploymentSpec spec) throws DeployException {
+  @FunctionalInterface
+  private interface LockAction<T> {
+    T run(GuestLock lock) throws DeployException, DockerGuestException;
+  }
+
+  private <T> T withLock(DeploymentSpec spec, String doing, LockAction<T> action) throws DeployException {
+    ClusterResource guest;
     try {
       Optional<ClusterResource> found = find(spec, target.client().cluster().resources(ClusterResource.Type.VM));
       if (found.isEmpty() || !found.get().status().equals("running")) {
@@ -386,9 +393,44 @@ public final class Deployment {
             + " (" + found.map(r -> r.vmid() + " is " + r.status()).orElse("none is tagged "
             + Differ.tag(spec.app())) + "); its deploy lock lives in the guest. Apply first, or start the guest", null);
       }
-      return new GuestLock(driver.shell(found.get().node(), found.get().vmid()), appDirectory(spec), spec.app());
+      guest = found.get();
     } catch (ProxmoxException e) {
       throw new DeployException("finding the guest of " + spec.app() + " failed: " + e.getMessage(), e);
+    }
+    try (GuestShell shell = shellInto(spec, guest.node(), guest.vmid())) {
+      return action.run(new GuestLock(shell, appDirectory(spec), spec.app()));
+    } catch (DockerGuestException e) {
+      throw new DeployException(doing + " the deploy lock of " + spec.app() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The shell into guest {@code vmid}: SSH when the target has {@link Target#guestSsh()}, else
+   * the kind's own ({@code pct exec} on the node, the guest agent). Close it after use.
+   */
+  GuestShell shellInto(DeploymentSpec spec, String node, int vmid) {
+    if (target.guestSsh().isEmpty()) {
+      return driver.shell(node, vmid);
+    }
+    return GuestSshAccess.shell(target.guestSsh().get(), () -> guestAddress(spec, node, vmid));
+  }
+
+  /** The spec's static address, without its prefix length; empty for DHCP. */
+  static Optional<String> staticAddress(DeploymentSpec spec) {
+    return spec.guest().network().addressing() instanceof Addressing.Static s ? Optional.of(s.address()) : Optional.empty();
+  }
+
+  /** The address to reach the guest at: the spec's static one, or the one the guest reports. */
+  String guestAddress(DeploymentSpec spec, String node, int vmid) throws DeployException {
+    Observed where = new Observed(vmid, node, Optional.empty(), Optional.empty());
+    if (staticAddress(spec).isPresent()) {
+      return staticAddress(spec).get();
+    }
+    try {
+      return driver.reportedAddress(where).orElseThrow(() -> new DeployException("guest " + vmid + " of "
+          + spec.app() + " reports no IPv4 address yet (DHCP); SSH into it needs one", null));
+    } catch (ProxmoxException e) {
+      throw new DeployException("reading the address of guest " + vmid + " failed: " + e.getMessage(), e);
     }
   }
 

@@ -19,15 +19,20 @@ import io.pvedeploy.proxmox.LxcFeatures;
 import io.pvedeploy.proxmox.LxcSpec;
 import io.pvedeploy.proxmox.MountPoint;
 import io.pvedeploy.proxmox.NodeShell;
+import io.pvedeploy.proxmox.PermissionDeniedException;
 import io.pvedeploy.proxmox.ProxmoxException;
+import io.pvedeploy.proxmox.Task;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * An LXC container: made from an OS template through the API, with {@code keyctl=1} set through
  * the node's CLI ({@code pct set}, which PVE refuses to API tokens), and entered with {@code pct
- * exec} on the node. Needs the target's {@link NodeShell}.
+ * exec} on the node. Needs the target's {@link NodeShell}, unless the target enters guests over
+ * SSH ({@link io.pvedeploy.deploy.GuestSsh}): then the API sets every feature (which PVE allows
+ * to root@pam only) and the container gets the key and has its host keys pinned at creation.
  */
 final class LxcDriver implements GuestDriver {
   private final Target target;
@@ -53,7 +58,10 @@ final class LxcDriver implements GuestDriver {
 
   @Override
   public void precheck(DeploymentSpec spec) throws DeployException {
-    if (target.node().isEmpty()) {
+    if (target.guestSsh().isPresent()) {
+      GuestSshAccess.publicKey(target.guestSsh().get()); // a missing .pub is found before anything is read
+    }
+    if (target.node().isEmpty() && target.guestSsh().isEmpty()) {
       LxcFeatures features = Differ.features(spec);
       throw new DeployException("the guest of " + spec.app() + " is an LXC container with features "
           + features.render() + ", and the Target has no NodeShell. PVE lets only root@pam set "
@@ -61,8 +69,8 @@ final class LxcDriver implements GuestDriver {
           + " and refuses it to API tokens, and pvedeploy reaches into a container with pct exec on the"
           + " node. Nothing was changed. Give the Target the node's shell"
           + " (Target.of(client).via(NodeShell.builder().host(…).build())), or log in with a root@pam"
-          + " ticket instead of an API token (then the API may set keyctl; pct exec still needs the"
-          + " NodeShell)", null);
+          + " ticket instead of an API token (then the API may set keyctl) and enter the container over SSH"
+          + " (Target.guestSsh(GuestSsh.builder()…))", null);
     }
   }
 
@@ -77,6 +85,20 @@ final class LxcDriver implements GuestDriver {
     return LxcGuestShell.of(target.node().orElseThrow(), vmid);
   }
 
+  /** A DHCP container's address, once it has one. */
+  private String awaitReportedAddress(Observed observed) throws ProxmoxException, DeployException, InterruptedException {
+    long deadline = System.nanoTime() + Deployment.EXEC_READY.toNanos();
+    do {
+      Optional<String> address = reportedAddress(observed);
+      if (address.isPresent()) {
+        return address.get();
+      }
+      Thread.sleep(1000);
+    } while (System.nanoTime() < deadline);
+    throw new DeployException("CT " + observed.vmid() + " got no IPv4 address by DHCP within "
+        + Durations.format(Deployment.EXEC_READY) + "; SSH into it needs one. Look at the bridge's DHCP server", null);
+  }
+
   @Override
   public Optional<String> reportedAddress(Observed observed) throws ProxmoxException {
     List<GuestInterface> ifs = target.client().nodes().node(observed.node()).lxc(observed.vmid()).interfaces();
@@ -87,7 +109,7 @@ final class LxcDriver implements GuestDriver {
   @Override
   public void apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell,
       Consumer<ApplyEvent> listener) throws ProxmoxException, DeployException, InterruptedException {
-    NodeShell node = target.node().orElseThrow();
+    Optional<NodeShell> node = target.node();
     Lxc lxc = target.client().nodes().node(observed.node()).lxc(observed.vmid());
     LxcFeatures features = Differ.features(spec);
     if (step instanceof PlanStep.Replace) {
@@ -99,23 +121,39 @@ final class LxcDriver implements GuestDriver {
       lxc.delete(GuestDeletion.purgeAll()).awaitSuccess(Deployment.TASK_WAIT);
     }
     boolean start;
+    Set<String> hostKeys = null;
     if (step instanceof PlanStep.Create || step instanceof PlanStep.Replace) {
       GuestSpec g = spec.guest();
       LxcSpec.Builder b = LxcSpec.builder(observed.vmid(), ((GuestTemplate.OsTemplate) g.template()).volumeId())
           .hostname(spec.hostname()).memory(g.memoryMb()).cores(g.cores())
           .rootfs(MountPoint.newRootfs(g.storage(), g.diskGb()))
           .network(0, g.network().toLxcNetwork(Differ.GUEST_NETWORK))
-          // API tokens may set nesting only; the rest goes through pct set as root below.
-          .features(LxcFeatures.none().withNesting(features.nesting()))
+          // API tokens may set nesting only; the rest goes through pct set as root below, or,
+          // without the node's shell, through the API (root@pam only).
+          .features(node.isPresent() ? LxcFeatures.none().withNesting(features.nesting()) : features)
           .tags(List.of(Differ.tag(spec.app())))
           .onBoot(g.startOnBoot());
       g.data().ifPresent(d -> b.mountPoint(0, MountPoint.newMountPoint(g.storage(), d.sizeGb(), d.mountPath())));
       g.security().privilegedReason().ifPresent(b::privileged);
+      if (target.guestSsh().isPresent()) {
+        b.sshPublicKeys(GuestSshAccess.publicKey(target.guestSsh().get()));
+      }
       listener.accept(new ApplyEvent.StepProgress(step, "creating CT " + observed.vmid() + " on " + observed.node()));
-      target.client().nodes().node(observed.node()).lxc().create(b.build()).awaitSuccess(Deployment.TASK_WAIT);
-      if (features.requiresRootPam()) {
+      Task created;
+      try {
+        created = target.client().nodes().node(observed.node()).lxc().create(b.build());
+      } catch (PermissionDeniedException e) {
+        throw new DeployException("PVE refused to create CT " + observed.vmid() + " with features " + features.render()
+            + ": " + e.getMessage() + ". Without the node's shell the API must set them, which PVE allows to"
+            + " root@pam only: log in as root@pam, or give the Target the node's shell. Nothing was changed", e);
+      }
+      created.awaitSuccess(Deployment.TASK_WAIT);
+      if (target.guestSsh().isPresent()) {
+        hostKeys = GuestSshAccess.fingerprintsFromTaskLog(created.fullLog());
+      }
+      if (features.requiresRootPam() && node.isPresent()) {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
-        node.pctSet(observed.vmid(), features);
+        node.get().pctSet(observed.vmid(), features);
       }
       start = true;
     } else {
@@ -134,7 +172,7 @@ final class LxcDriver implements GuestDriver {
           default -> { }
         }
       }
-      if (featuresChange && !features.requiresRootPam()) {
+      if (featuresChange && (!features.requiresRootPam() || node.isEmpty())) {
         u.features(features);
       }
       ConfigUpdate update = u.build();
@@ -142,15 +180,24 @@ final class LxcDriver implements GuestDriver {
         listener.accept(new ApplyEvent.StepProgress(step, "updating CT " + observed.vmid() + ": " + update));
         lxc.updateConfig(update);
       }
-      if (featuresChange && features.requiresRootPam()) {
+      if (featuresChange && features.requiresRootPam() && node.isPresent()) {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
-        node.pctSet(observed.vmid(), features);
+        node.get().pctSet(observed.vmid(), features);
       }
       start = !now.running();
     }
     if (start) {
       listener.accept(new ApplyEvent.StepProgress(step, "starting CT " + observed.vmid()));
       lxc.status().start().awaitSuccess(Deployment.TASK_WAIT);
+      if (hostKeys != null) {
+        String address = Deployment.staticAddress(spec).orElse(null);
+        if (address == null) {
+          address = awaitReportedAddress(observed);
+        }
+        listener.accept(new ApplyEvent.StepProgress(step, "pinning the SSH host keys of CT " + observed.vmid()
+            + " (fingerprints from its create task)"));
+        GuestSshAccess.pinFromFingerprints(target.guestSsh().get(), address, hostKeys, Deployment.EXEC_READY);
+      }
       Deployment.awaitExec(shell);
     }
   }

@@ -9,6 +9,8 @@ import io.pvedeploy.deploy.GuestSpec;
 import io.pvedeploy.deploy.GuestTemplate;
 import io.pvedeploy.deploy.PlanStep;
 import io.pvedeploy.deploy.Target;
+import io.pvedeploy.docker.DockerGuestException;
+import io.pvedeploy.docker.ExecResult;
 import io.pvedeploy.docker.GuestShell;
 import io.pvedeploy.proxmox.CloneSpec;
 import io.pvedeploy.proxmox.ClusterResource;
@@ -60,6 +62,9 @@ final class VmDriver implements GuestDriver {
   @Override
   public void precheck(DeploymentSpec spec) throws DeployException {
     GuestSpec g = spec.guest();
+    if (target.guestSsh().isPresent()) {
+      GuestSshAccess.publicKey(target.guestSsh().get()); // a missing .pub is found before anything is read
+    }
     if (!(g.template() instanceof GuestTemplate.VmTemplate)) {
       throw new DeployException("the guest of " + spec.app() + " is a VM, but its template is "
           + g.template() + "; a VM is cloned from a VM template: give guest.template the template's vmid"
@@ -114,7 +119,7 @@ final class VmDriver implements GuestDriver {
     Qemu vm = qemu(observed.node(), observed.vmid());
     if (step instanceof PlanStep.Create) {
       create(spec, step, observed, vm, listener);
-      start(step, vm, shell, listener);
+      start(step, vm, shell, listener, () -> pinHostKeys(spec, step, observed, vm, listener));
       return;
     }
     if (!(step instanceof PlanStep.Update)) {
@@ -142,7 +147,7 @@ final class VmDriver implements GuestDriver {
       vm.updateConfig(update);
     }
     if (!now.running()) {
-      start(step, vm, shell, listener);
+      start(step, vm, shell, listener, () -> {});
     } else if (restart) {
       // PVE keeps these pending on a running VM (no CPU or memory hotplug by default) and
       // cloud-init reads ipconfig0 at boot: they take effect with a restart, not before.
@@ -179,6 +184,9 @@ final class VmDriver implements GuestDriver {
     if (!cloned.agentEnabled()) {
       u.set("agent", "1");
     }
+    if (target.guestSsh().isPresent()) {
+      u.ciUser(target.guestSsh().get().user()).sshKeys(List.of(GuestSshAccess.publicKey(target.guestSsh().get())));
+    }
     ConfigUpdate update = u.build();
     listener.accept(new ApplyEvent.StepProgress(step, "configuring VM " + observed.vmid() + ": " + update));
     vm.updateConfig(update);
@@ -207,12 +215,56 @@ final class VmDriver implements GuestDriver {
     return now.get().toBuilder().bridge(wanted.bridge()).tag(wanted.tag()).build();
   }
 
-  private void start(PlanStep step, Qemu vm, GuestShell shell, Consumer<ApplyEvent> listener)
+  /** What runs once the guest agent answers, before the shell is first used. */
+  @FunctionalInterface
+  private interface AgentUp {
+    void run() throws ProxmoxException, DeployException, InterruptedException;
+  }
+
+  private void start(PlanStep step, Qemu vm, GuestShell shell, Consumer<ApplyEvent> listener, AgentUp agentUp)
       throws ProxmoxException, DeployException, InterruptedException {
     listener.accept(new ApplyEvent.StepProgress(step, "starting VM " + vm.vmid() + " and waiting for its guest agent"));
     vm.status().start().awaitSuccess(Deployment.TASK_WAIT);
     awaitAgent(vm);
+    agentUp.run();
     Deployment.awaitExec(shell);
+  }
+
+  /**
+   * With {@link io.pvedeploy.deploy.GuestSsh}: records the new VM's host keys, read through the
+   * guest agent (a channel PVE authenticates), so that the first SSH connection is verified.
+   * cloud-init makes them early in the first boot, possibly after the agent starts: this waits.
+   */
+  private void pinHostKeys(DeploymentSpec spec, PlanStep step, Observed observed, Qemu vm,
+      Consumer<ApplyEvent> listener) throws ProxmoxException, DeployException, InterruptedException {
+    if (target.guestSsh().isEmpty()) {
+      return;
+    }
+    listener.accept(new ApplyEvent.StepProgress(step, "pinning the SSH host keys of VM " + vm.vmid()
+        + " (read through its guest agent)"));
+    GuestShell agent = AgentGuestShell.of(vm);
+    long deadline = System.nanoTime() + Deployment.EXEC_READY.toNanos();
+    String keys = "";
+    Optional<String> address = Deployment.staticAddress(spec);
+    while (System.nanoTime() < deadline) {
+      try {
+        ExecResult r = agent.run("sh", "-c", "cat /etc/ssh/ssh_host_*_key.pub 2>/dev/null; exit 0");
+        keys = r.stdoutText();
+      } catch (DockerGuestException e) {
+        keys = "";
+      }
+      if (address.isEmpty()) {
+        address = reportedAddress(observed);
+      }
+      if (!keys.isBlank() && address.isPresent()) {
+        GuestSshAccess.pin(target.guestSsh().get(), address.get(), keys.lines().toList());
+        return;
+      }
+      Thread.sleep(1000);
+    }
+    throw new DeployException("VM " + vm.vmid() + " has " + (keys.isBlank() ? "no SSH host keys (/etc/ssh/ssh_host_*_key.pub)"
+        : "no IPv4 address") + " " + Durations.format(Deployment.EXEC_READY) + " after its agent answered; SSH into"
+        + " it needs both (the template must have openssh-server; DHCP must answer)", null);
   }
 
   /** Until the guest agent answers a ping: the VM boots, cloud-init runs, qemu-ga starts. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -470,8 +471,16 @@ final class GuestApi {
         }
         log.add("Detected container architecture: amd64");
       }
-      backend.create(g, ostemplate, restore);
-      log.add("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...");
+      List<String> hostKeys = backend.create(g, ostemplate, restore, restore ? null : c.str("ssh-public-keys"));
+      if (!restore && hostKeys.isEmpty()) {
+        log.add("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...");
+      }
+      for (String id : hostKeys) {
+        // pve-container's Setup.pm prints these; a client may pin the container's host keys from them.
+        String keyType = id.substring(id.lastIndexOf("(") + 1, id.length() - 1).toLowerCase(Locale.ROOT);
+        log.add("Creating SSH host key 'ssh_host_" + keyType + "_key' - this may take some time ...");
+        log.add("done: " + id.substring(0, id.lastIndexOf(" (")));
+      }
       if (start) {
         backend.start(g);
       }

@@ -54,9 +54,15 @@ interface GuestBackend extends AutoCloseable {
   /**
    * Makes the guest's inside: from a container template volume ({@code local:vztmpl/…}) or, with
    * {@code restore}, from a backup volume ({@code local:backup/…}) that {@link #backup} wrote.
-   * Replaces an inside that exists already (restore with force).
+   * Replaces an inside that exists already (restore with force). A new container gets its own
+   * SSH host keys, and {@code sshPublicKeys} (may be null) in root's {@code authorized_keys}, as
+   * PVE does.
+   *
+   * @return for each host key made, PVE's task log id of it: {@code SHA256:… root@hostname}
    */
-  default void create(Guest guest, String volid, boolean restore) {}
+  default List<String> create(Guest guest, String volid, boolean restore, String sshPublicKeys) {
+    return List.of();
+  }
 
   /** Removes the guest's inside: container, root filesystem, snapshots. Stops it first. */
   default void destroy(Guest guest) {}

@@ -122,7 +122,7 @@ final class LxcBackend implements GuestBackend {
   // ---- create / destroy ----
 
   @Override
-  public void create(Guest g, String volid, boolean restore) {
+  public List<String> create(Guest g, String volid, boolean restore, String sshPublicKeys) {
     synchronized (lock(g)) {
       Path source = volumeFile(volid);
       if (!Files.isRegularFile(source)) {
@@ -139,10 +139,13 @@ final class LxcBackend implements GuestBackend {
         throw new UncheckedIOException("cannot create " + root, e);
       }
       extract(g, source, root);
-      if (!restore) {
-        hostKeys(g);
+      List<String> ids = restore ? List.of() : hostKeys(g);
+      if (sshPublicKeys != null && !sshPublicKeys.isBlank()) {
+        writeRoot(g, "root/.ssh/authorized_keys",
+            (sshPublicKeys.strip() + "\n").getBytes(StandardCharsets.UTF_8), "rw-------");
       }
       known.put(g.vmid, true);
+      return ids;
     }
   }
 
@@ -198,16 +201,23 @@ final class LxcBackend implements GuestBackend {
     }
   }
 
-  private void hostKeys(Guest g) {
+  /** Makes the container's host keys; returns {@code SHA256:… root@hostname (TYPE)} for each. */
+  private List<String> hostKeys(Guest g) {
     Path tmp = null;
+    List<String> ids = new ArrayList<>();
     try {
       tmp = Files.createTempDirectory(host.runtimeDir, "keys-");
-      for (String type : List.of("ed25519", "ecdsa", "rsa")) {
+      for (String type : List.of("rsa", "ecdsa", "ed25519")) {
         Path key = tmp.resolve("ssh_host_" + type + "_key");
         Proc.run(List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "root@" + hostname(g), "-f", key.toString()), T).check();
+        Path pub = tmp.resolve(key.getFileName() + ".pub");
         writeRoot(g, "etc/ssh/ssh_host_" + type + "_key", Files.readAllBytes(key), "rw-------");
-        writeRoot(g, "etc/ssh/ssh_host_" + type + "_key.pub", Files.readAllBytes(tmp.resolve(key.getFileName() + ".pub")), "rw-r--r--");
+        writeRoot(g, "etc/ssh/ssh_host_" + type + "_key.pub", Files.readAllBytes(pub), "rw-r--r--");
+        // "256 SHA256:… root@host (ED25519)"
+        String line = Proc.run(List.of("ssh-keygen", "-l", "-E", "sha256", "-f", pub.toString()), T).check().outText().strip();
+        ids.add(line.substring(line.indexOf(' ') + 1));
       }
+      return ids;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make SSH host keys for CT " + g.vmid, e);
     } finally {
@@ -256,7 +266,7 @@ final class LxcBackend implements GuestBackend {
       if (!Files.isDirectory(rootfs(g))) {
         if (g.type == GuestType.QEMU) {
           LOG.info("VM {}: making its inside (a container from the template) on first start", g.vmid);
-          create(g, Cluster.TEMPLATE_VOLID, false);
+          create(g, Cluster.TEMPLATE_VOLID, false, null);
         } else {
           throw ApiException.fail("CT " + g.vmid + " has no root filesystem (was it created by this sandbox?)");
         }
