@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pvedeploy.docker.DockerFixture;
 import io.pvedeploy.docker.LocalShell;
-import io.pvedeploy.proxmox.GuestDeletion;
 import io.pvedeploy.proxmox.Lxc;
-import io.pvedeploy.proxmox.NotFoundException;
 import io.pvedeploy.proxmox.ProxmoxClient;
 import io.pvedeploy.proxmox.Qemu;
 import io.pvedeploy.proxmox.QemuConfig;
@@ -96,23 +94,9 @@ class DeployerGuestSshIT {
       return;
     }
     Lxc ct = h.pve().nodes().node("pve1").lxc(VMID);
-    try {
-      if (ct.status().current().isRunning()) {
-        ct.status().stop().awaitSuccess(Duration.ofMinutes(2));
-      }
-      ct.delete(GuestDeletion.purgeAll()).awaitSuccess(Duration.ofMinutes(2));
-    } catch (NotFoundException e) {
-      // never created
-    }
+    SandboxContainer.destroy(ct.status(), ct::delete);
     Qemu vm = h.pve().nodes().node("pve1").qemu(VM_VMID);
-    try {
-      if (vm.status().current().isRunning()) {
-        vm.status().stop().awaitSuccess(Duration.ofMinutes(2));
-      }
-      vm.delete(GuestDeletion.purgeAll()).awaitSuccess(Duration.ofMinutes(2));
-    } catch (NotFoundException e) {
-      // never created
-    }
+    SandboxContainer.destroy(vm.status(), vm::delete);
     rootPam.close();
   }
 

@@ -7,8 +7,6 @@ import io.pvedeploy.docker.DockerFixture;
 import io.pvedeploy.docker.GuestShell;
 import io.pvedeploy.docker.LocalShell;
 import io.pvedeploy.docker.ServiceState;
-import io.pvedeploy.proxmox.GuestDeletion;
-import io.pvedeploy.proxmox.NotFoundException;
 import io.pvedeploy.proxmox.Qemu;
 import io.pvedeploy.proxmox.QemuConfig;
 import io.pvedeploy.secrets.AgeIdentity;
@@ -97,14 +95,7 @@ class DeployerVmIT {
     if (h == null) {
       return;
     }
-    try {
-      if (vm.status().current().isRunning()) {
-        vm.status().stop().awaitSuccess(Duration.ofMinutes(2));
-      }
-      vm.delete(GuestDeletion.purgeAll()).awaitSuccess(Duration.ofMinutes(2));
-    } catch (NotFoundException e) {
-      // never created
-    }
+    SandboxContainer.destroy(vm.status(), vm::delete);
   }
 
   @Test

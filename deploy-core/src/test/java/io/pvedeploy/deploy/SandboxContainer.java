@@ -2,6 +2,8 @@ package io.pvedeploy.deploy;
 
 import io.pvedeploy.proxmox.CloneSpec;
 import io.pvedeploy.proxmox.ConfigUpdate;
+import io.pvedeploy.proxmox.GuestDeletion;
+import io.pvedeploy.proxmox.GuestPower;
 import io.pvedeploy.proxmox.IpConfig;
 import io.pvedeploy.proxmox.LxcFeatures;
 import io.pvedeploy.proxmox.LxcNetwork;
@@ -9,9 +11,11 @@ import io.pvedeploy.proxmox.LxcSpec;
 import io.pvedeploy.proxmox.MountPoint;
 import io.pvedeploy.proxmox.Node;
 import io.pvedeploy.proxmox.NodeShell;
+import io.pvedeploy.proxmox.NotFoundException;
 import io.pvedeploy.proxmox.ProxmoxClient;
 import io.pvedeploy.proxmox.ProxmoxException;
 import io.pvedeploy.proxmox.Qemu;
+import io.pvedeploy.proxmox.Task;
 import io.pvedeploy.proxmox.TlsPolicy;
 import io.pvedeploy.sandbox.Sandbox;
 import io.pvedeploy.sandbox.SshEndpoint;
@@ -84,6 +88,24 @@ public final class SandboxContainer implements BeforeAllCallback {
       vm = made;
     }
     return vm;
+  }
+
+  /** How a test deletes the guest it made. */
+  @FunctionalInterface
+  interface Deletion {
+    Task delete(GuestDeletion how) throws ProxmoxException;
+  }
+
+  /** Stops and destroys a guest a test made ({@code lxc::delete} or {@code qemu::delete}); nothing when it was never made. */
+  static void destroy(GuestPower power, Deletion deletion) throws ProxmoxException {
+    try {
+      if (power.current().isRunning()) {
+        power.stop().awaitSuccess(Duration.ofMinutes(2));
+      }
+      deletion.delete(GuestDeletion.purgeAll()).awaitSuccess(Duration.ofMinutes(2));
+    } catch (NotFoundException e) {
+      // never created
+    }
   }
 
   @Override
