@@ -1,5 +1,7 @@
 package io.pvedeploy.proxmox;
 
+import java.util.Arrays;
+
 /**
  * Remembers the short ASCII strings one scan has built, so each repeat returns the same
  * {@code String}: PVE repeats {@code lxc}, {@code qemu}, {@code running}, {@code stopped} and
@@ -29,6 +31,40 @@ final class JsonScanStrings {
     String fresh = latin1(in, from, length);
     words[slot] = word;
     strings[slot] = fresh;
+    return fresh;
+  }
+
+  /** The longest string {@link #repeated} looks up. */
+  static final int MAX_REPEATED = 64;
+  private static final int REPEATED_SLOTS = 64;
+
+  /** Where in the input each slot's string was read: the input itself is the key. */
+  private final int[] repeatedFrom = new int[REPEATED_SLOTS];
+  private final int[] repeatedLength = new int[REPEATED_SLOTS];
+  private final String[] repeatedStrings = new String[REPEATED_SLOTS];
+
+  /**
+   * The string of the {@code length} (8 to {@link #MAX_REPEATED}) plain ASCII bytes at
+   * {@code in[from]}, the same {@code String} as last time when these bytes came before in this
+   * input: for members whose values repeat but are too long for {@link #ascii}'s one word, such
+   * as PVE's tags. The key is where the bytes were first read, so a miss allocates nothing more
+   * than the string.
+   */
+  String repeated(byte[] in, int from, int length) {
+    long first = JsonScanWords.load(in, from);
+    long last = JsonScanWords.load(in, from + length - Long.BYTES);
+    int slot = (int) (((first + Long.rotateLeft(last, 23) + length) * 0x9E3779B97F4A7C15L) >>> 58);
+    String cached = repeatedStrings[slot];
+    if (cached != null && repeatedLength[slot] == length) {
+      int at = repeatedFrom[slot];
+      if (Arrays.equals(in, at, at + length, in, from, from + length)) {
+        return cached;
+      }
+    }
+    String fresh = latin1(in, from, length);
+    repeatedFrom[slot] = from;
+    repeatedLength[slot] = length;
+    repeatedStrings[slot] = fresh;
     return fresh;
   }
 

@@ -64,6 +64,8 @@ final class JsonScanner {
   private static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
   private final byte[] in;
+  /** The document is {@code in[0, limit)}; the bytes after it, if any, are not read. */
+  private final int limit;
   private int pos;
   /** The scope being read: a field of its own, not the top of the stack, for the hot paths. */
   private byte scope = EMPTY_DOCUMENT;
@@ -82,7 +84,16 @@ final class JsonScanner {
   private boolean fast;
 
   JsonScanner(byte[] utf8) {
-    this.in = utf8;
+    this(utf8, utf8.length);
+  }
+
+  /** A scanner of the document in the first {@code length} bytes of {@code buffer}. */
+  JsonScanner(byte[] buffer, int length) {
+    if (length < 0 || length > buffer.length) {
+      throw new IndexOutOfBoundsException("length " + length + " of a " + buffer.length + "-byte buffer");
+    }
+    this.in = buffer;
+    this.limit = length;
   }
 
   // ---- structure ----
@@ -100,7 +111,7 @@ final class JsonScanner {
     if (scope != EMPTY_OBJECT && scope != NONEMPTY_OBJECT) {
       throw new IllegalStateException("endObject() outside an object, or after a name");
     }
-    if (pos < in.length && in[pos] == '}') {
+    if (pos < limit && in[pos] == '}') {
       pos++;
       this.scope = scopes[--depth];
       return;
@@ -127,7 +138,7 @@ final class JsonScanner {
   /** Whether the current array or object has another element; does not consume it. */
   boolean hasNext() throws JsonScanException {
     // Compact JSON's common case first: a comma right after an element means another one.
-    if (pos < in.length && in[pos] == ',') {
+    if (pos < limit && in[pos] == ',') {
       byte scope = this.scope;
       if (scope == NONEMPTY_OBJECT || scope == NONEMPTY_ARRAY) {
         return true;
@@ -177,7 +188,7 @@ final class JsonScanner {
           throw unexpected(b, "',' or ']'");
         }
         at = skipWhitespaceFrom(at + 1);
-        b = at < in.length ? in[at] & 0xFF : END_OF_INPUT;
+        b = at < limit ? in[at] & 0xFF : END_OF_INPUT;
       }
       case NONEMPTY_DOCUMENT -> {
         return Kind.END;
@@ -219,7 +230,7 @@ final class JsonScanner {
     if (fast >= 0) {
       int index = plainName(names, fast);
       if (index != NOT_PLAIN) {
-        if (pos < in.length && in[pos] == ':') {
+        if (pos < limit && in[pos] == ':') {
           pos++;
           this.scope = DANGLING_NAME;
         } else {
@@ -229,7 +240,7 @@ final class JsonScanner {
       }
     }
     int start = beforeName();
-    int index = start <= in.length - Long.BYTES ? plainName(names, start) : NOT_PLAIN;
+    int index = start <= limit - Long.BYTES ? plainName(names, start) : NOT_PLAIN;
     if (index == NOT_PLAIN) {
       index = names.indexOf(readStringBody(start));
     }
@@ -259,7 +270,7 @@ final class JsonScanner {
     boolean first = scope == EMPTY_OBJECT;
     int member = order.advance(first);
     int p = pos;
-    if ((first || scope == NONEMPTY_OBJECT) && p <= in.length - JsonScanOrder.MAX_PATTERN) {
+    if ((first || scope == NONEMPTY_OBJECT) && p <= limit - JsonScanOrder.MAX_PATTERN) {
       int match = order.match(member, load(in, p), load(in, p + Long.BYTES));
       if (match != 0) {
         pos = p + JsonScanOrder.length(match);
@@ -302,12 +313,12 @@ final class JsonScanner {
   private int compactNameStart() {
     int p = pos;
     byte scope = this.scope;
-    if (scope == NONEMPTY_OBJECT && p < in.length && in[p] == ',') {
+    if (scope == NONEMPTY_OBJECT && p < limit && in[p] == ',') {
       p++;
     } else if (scope != EMPTY_OBJECT) {
       return -1;
     }
-    return p < in.length - Long.BYTES && in[p] == '"' ? p + 1 : -1;
+    return p < limit - Long.BYTES && in[p] == '"' ? p + 1 : -1;
   }
 
   /**
@@ -380,6 +391,41 @@ final class JsonScanner {
     if (b == '"') {
       return readStringBody(++pos);
     }
+    return nextStringOrNullAt(b);
+  }
+
+  /**
+   * {@link #nextStringOrNull()} for a member whose values repeat from entry to entry (a type, a
+   * node, a status, tags): a plain ASCII string of up to {@link JsonScanStrings#MAX_REPEATED}
+   * bytes that this scan has built before is returned again, not built anew. For values that
+   * are unique per entry (ids, names), {@link #nextStringOrNull()} does not look them up.
+   */
+  String nextRepeatedStringOrNull() throws JsonScanException {
+    int b = beforeValue();
+    if (b != '"') {
+      return nextStringOrNullAt(b);
+    }
+    int from = ++pos;
+    long word = shortPlainString(from);
+    if (word != NOT_SHORT) {
+      int length = length(word);
+      pos = from + length + 1;
+      return strings.ascii(word, in, from, length);
+    }
+    int end = plainStringEnd(from);
+    if (end < 0) {
+      return decodeString(from, -end - 1);
+    }
+    pos = end + 1;
+    int length = end - from;
+    // Shorter ones come here only at the very end of the input, where a word does not fit.
+    return length >= Long.BYTES && length <= JsonScanStrings.MAX_REPEATED
+        ? strings.repeated(in, from, length)
+        : ascii(from, end);
+  }
+
+  /** {@link #nextStringOrNull()} for a value that is not a string, which starts with {@code b}. */
+  private String nextStringOrNullAt(int b) throws JsonScanException {
     if (b == '-' || isDigit(b)) {
       scanNumber();
       return ascii(numberStart, pos);
@@ -490,7 +536,7 @@ final class JsonScanner {
   private int beforeValue() throws JsonScanException {
     // Compact JSON's common cases first: a value right after a name's colon, or after a comma.
     int p = pos;
-    if (p < in.length - 1) {
+    if (p < limit - 1) {
       byte scope = this.scope;
       int b = in[p] & 0xFF;
       if (scope == DANGLING_NAME && b > ' ') {
@@ -605,7 +651,7 @@ final class JsonScanner {
    */
   private boolean skipShortInteger() {
     int start = pos;
-    if (start > in.length - Long.BYTES - 1) {
+    if (start > limit - Long.BYTES - 1) {
       return false;
     }
     int count = leadingDigits(load(in, start));
@@ -623,9 +669,9 @@ final class JsonScanner {
   private <T> T literal(byte[] word, T result) throws JsonScanException {
     for (int k = 0; k < word.length; k++) {
       int i = pos + k;
-      if (i >= in.length || in[i] != word[k]) {
+      if (i >= limit || in[i] != word[k]) {
         throw new JsonScanException("expected '" + new String(word, StandardCharsets.US_ASCII)
-            + "', found " + describe(i < in.length ? in[i] & 0xFF : END_OF_INPUT), i);
+            + "', found " + describe(i < limit ? in[i] & 0xFF : END_OF_INPUT), i);
       }
     }
     pos += word.length;
@@ -642,14 +688,14 @@ final class JsonScanner {
   private int plainStringEnd(int from) throws JsonScanException {
     byte[] in = this.in;
     int i = from;
-    for (; i <= in.length - Long.BYTES; i += Long.BYTES) {
+    for (; i <= limit - Long.BYTES; i += Long.BYTES) {
       long special = specialBytes(load(in, i));
       if (special != 0) {
         i += Long.numberOfTrailingZeros(special) >>> 3;
         return in[i] == '"' ? i : -1 - i;
       }
     }
-    for (; i < in.length; i++) {
+    for (; i < limit; i++) {
       byte b = in[i];
       if (b == '"') {
         return i;
@@ -679,7 +725,7 @@ final class JsonScanner {
 
   /** The slow paths of {@link #readStringBody}: UTF-8, then escapes. */
   private String decodeString(int from, int firstSpecial) throws JsonScanException {
-    for (int i = firstSpecial; i < in.length; i++) {
+    for (int i = firstSpecial; i < limit; i++) {
       byte b = in[i];
       if (b == '"') {
         pos = i + 1;
@@ -697,7 +743,7 @@ final class JsonScanner {
     StringBuilder out = new StringBuilder(firstEscape - from + 16);
     int run = from;
     int i = firstEscape;
-    while (i < in.length) {
+    while (i < limit) {
       byte b = in[i];
       if (b == '"') {
         appendUtf8(out, run, i);
@@ -725,7 +771,7 @@ final class JsonScanner {
 
   /** Appends the escape whose letter is at {@code i}; returns the index after it. */
   private int appendEscape(StringBuilder out, int i) throws JsonScanException {
-    if (i >= in.length) {
+    if (i >= limit) {
       throw new JsonScanException("unterminated escape", i - 1);
     }
     switch (in[i]) {
@@ -751,10 +797,10 @@ final class JsonScanner {
   private int hex4(int from) throws JsonScanException {
     int value = 0;
     for (int i = from; i < from + 4; i++) {
-      int digit = i < in.length ? Character.digit(in[i], 16) : -1;
+      int digit = i < limit ? Character.digit(in[i], 16) : -1;
       if (digit < 0) {
         throw new JsonScanException("expected four hex digits after \\u, found "
-            + describe(i < in.length ? in[i] & 0xFF : END_OF_INPUT), i);
+            + describe(i < limit ? in[i] & 0xFF : END_OF_INPUT), i);
       }
       value = value << 4 | digit;
     }
@@ -764,8 +810,8 @@ final class JsonScanner {
   /** Validates a string without building it. */
   private void skipStringBody(int from) throws JsonScanException {
     int i = from;
-    while (i < in.length) {
-      if (i <= in.length - Long.BYTES) {
+    while (i < limit) {
+      if (i <= limit - Long.BYTES) {
         long special = specialBytes(load(in, i));
         if (special == 0) {
           i += Long.BYTES;
@@ -790,7 +836,7 @@ final class JsonScanner {
   }
 
   private int skipEscape(int i) throws JsonScanException {
-    if (i >= in.length) {
+    if (i >= limit) {
       throw new JsonScanException("unterminated escape", i - 1);
     }
     switch (in[i]) {
@@ -820,7 +866,7 @@ final class JsonScanner {
    * otherwise {@link #NOT_SHORT}. One load and a few word operations instead of a byte loop.
    */
   private long shortPlainString(int from) {
-    if (from > in.length - Long.BYTES) {
+    if (from > limit - Long.BYTES) {
       return NOT_SHORT;
     }
     long word = load(in, from);
@@ -854,7 +900,7 @@ final class JsonScanner {
     int start = in[pos] == '-' ? pos + 1 : pos;
     // Two words hold up to 15 digits and the byte after them: every size, id and counter PVE
     // sends (a 1 PB disk has 16 digits). Longer ones, and the end of the input, go byte by byte.
-    if (start > in.length - 2 * Long.BYTES - 1) {
+    if (start > limit - 2 * Long.BYTES - 1) {
       return plainIntegerLiteralByBytes(start);
     }
     long first = load(in, start);
@@ -885,7 +931,7 @@ final class JsonScanner {
     byte[] in = this.in;
     int i = start;
     long value = 0;
-    for (; i < in.length && i - start <= MAX_FAST_DIGITS; i++) {
+    for (; i < limit && i - start <= MAX_FAST_DIGITS; i++) {
       int digit = in[i] - '0';
       if (digit < 0 || digit > 9) {
         break;
@@ -904,7 +950,7 @@ final class JsonScanner {
   private long plainInteger(int start, int end, long value) {
     boolean minus = start > pos;
     if (end == start || end - start > 1 && in[start] == '0' || minus && value == 0
-        || end < in.length && (in[end] == '.' || in[end] == 'e' || in[end] == 'E')) {
+        || end < limit && (in[end] == '.' || in[end] == 'e' || in[end] == 'E')) {
       return NOT_PLAIN_INTEGER;
     }
     pos = end;
@@ -918,7 +964,7 @@ final class JsonScanner {
    */
   private double plainDecimalLiteral() {
     int start = in[pos] == '-' ? pos + 1 : pos;
-    if (start > in.length - 2 * Long.BYTES - 1) {
+    if (start > limit - 2 * Long.BYTES - 1) {
       return Double.NaN;
     }
     long whole = load(in, start);
@@ -964,12 +1010,12 @@ final class JsonScanner {
     }
     long digits = 0;
     int count = 0;
-    if (i < in.length && in[i] == '0') {
+    if (i < limit && in[i] == '0') {
       i++;
       count = 1;
     } else {
       int start = i;
-      for (; i < in.length && isDigit(in[i]); i++) {
+      for (; i < limit && isDigit(in[i]); i++) {
         digits = digits * 10 + (in[i] - '0');
       }
       count = i - start;
@@ -978,9 +1024,9 @@ final class JsonScanner {
       }
     }
     int fractionDigits = 0;
-    if (i < in.length && in[i] == '.') {
+    if (i < limit && in[i] == '.') {
       int start = ++i;
-      for (; i < in.length && isDigit(in[i]); i++) {
+      for (; i < limit && isDigit(in[i]); i++) {
         digits = digits * 10 + (in[i] - '0');
       }
       fractionDigits = i - start;
@@ -989,7 +1035,7 @@ final class JsonScanner {
       }
     }
     exponent10 = 0;
-    boolean hasExponent = i < in.length && (in[i] == 'e' || in[i] == 'E');
+    boolean hasExponent = i < limit && (in[i] == 'e' || in[i] == 'E');
     if (hasExponent) {
       i = scanExponent(i + 1);
     }
@@ -1004,13 +1050,13 @@ final class JsonScanner {
   /** Reads an exponent's sign and digits from {@code i} into {@code exponent10}, capped. */
   private int scanExponent(int i) throws JsonScanException {
     boolean minus = false;
-    if (i < in.length && (in[i] == '+' || in[i] == '-')) {
+    if (i < limit && (in[i] == '+' || in[i] == '-')) {
       minus = in[i] == '-';
       i++;
     }
     int start = i;
     int value = 0;
-    for (; i < in.length && isDigit(in[i]); i++) {
+    for (; i < limit && isDigit(in[i]); i++) {
       // Capped: anything this large is out of a double's range and takes the text path anyway.
       value = Math.min(value * 10 + (in[i] - '0'), 100_000);
     }
@@ -1023,7 +1069,7 @@ final class JsonScanner {
 
   private JsonScanException expectedDigit(int at) {
     return new JsonScanException("expected a digit in a number, found "
-        + describe(at < in.length ? in[at] & 0xFF : END_OF_INPUT), at);
+        + describe(at < limit ? in[at] & 0xFF : END_OF_INPUT), at);
   }
 
   private long numberAsLong() {
@@ -1124,13 +1170,13 @@ final class JsonScanner {
   /** Moves past whitespace; returns the byte there (0–255), not consumed, or END_OF_INPUT. */
   private int skipWhitespace() {
     pos = skipWhitespaceFrom(pos);
-    return pos < in.length ? in[pos] & 0xFF : END_OF_INPUT;
+    return pos < limit ? in[pos] & 0xFF : END_OF_INPUT;
   }
 
   private int skipWhitespaceFrom(int i) {
     byte[] in = this.in;
     // PVE sends compact JSON: one compare settles the common case of no whitespace.
-    while (i < in.length && in[i] <= ' ' && isWhitespace(in[i])) {
+    while (i < limit && in[i] <= ' ' && isWhitespace(in[i])) {
       i++;
     }
     return i;

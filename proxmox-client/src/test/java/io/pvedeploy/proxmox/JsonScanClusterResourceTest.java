@@ -116,6 +116,30 @@ class JsonScanClusterResourceTest {
     }
   }
 
+  /**
+   * Answers one after another are read apart: a shorter answer after a longer one reads as
+   * itself, and a cut one fails, whatever came before it.
+   */
+  @Test
+  void aShorterAnswerAfterALongerOneReadsAsItself() throws Exception {
+    String entry = ANSWER.substring(ANSWER.indexOf('[') + 1, ANSWER.lastIndexOf(']')).strip();
+    String longer = "{\"data\":[" + String.join(",", java.util.Collections.nCopies(50, entry))
+        + "]}";
+    try (ClientTestSupport support = new ClientTestSupport();
+        ProxmoxClient pve = support.client()) {
+      support.server.enqueue(new MockResponse().setBody(longer));
+      assertThat(pve.cluster().resources()).hasSize(50 * EXPECTED.size());
+      support.server.enqueue(new MockResponse().setBody(ANSWER));
+      assertThat(pve.cluster().resources()).isEqualTo(EXPECTED);
+      // Cut after its last entry: the rest of the longer answer in the buffer must not help.
+      support.server.enqueue(new MockResponse().setBody(ANSWER.substring(0, ANSWER.lastIndexOf(']'))));
+      assertThatThrownBy(() -> pve.cluster().resources())
+          .isInstanceOf(UnexpectedResponseException.class);
+      support.server.enqueue(new MockResponse().setBody("{\"data\":[]}"));
+      assertThat(pve.cluster().resources()).isEmpty();
+    }
+  }
+
   @Test
   void malformedAnswerIsPvesFaultWithTheOffset() throws Exception {
     try (ClientTestSupport support = new ClientTestSupport();

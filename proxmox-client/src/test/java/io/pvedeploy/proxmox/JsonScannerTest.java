@@ -90,6 +90,94 @@ class JsonScannerTest {
   }
 
   @Test
+  void repeatedLongerStringsAreOneInstanceThroughTheRepeatedReader() throws Exception {
+    JsonScanner s = scanner("[\"lxc\",\"lxc\",\"sandbox;simulated\",\"sandbox;simulated\","
+        + "\"sandbox;simulatee\",\"sandbox;simulated\"]");
+    s.beginArray();
+    String lxc = s.nextRepeatedStringOrNull();
+    assertThat(s.nextRepeatedStringOrNull()).isEqualTo("lxc").isSameAs(lxc);
+    String first = s.nextRepeatedStringOrNull();
+    assertThat(first).isEqualTo("sandbox;simulated");
+    assertThat(s.nextRepeatedStringOrNull()).isSameAs(first);
+    assertThat(s.nextRepeatedStringOrNull()).isEqualTo("sandbox;simulatee");
+    assertThat(s.nextRepeatedStringOrNull()).isEqualTo("sandbox;simulated");
+    s.endArray();
+    s.endDocument();
+  }
+
+  /** Whatever the value, the repeated reader gives what {@link JsonScanner#nextStringOrNull} does. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "\"plain and longer than a word\"", "\"a\\u00e9b and then some\"", "\"\\\"quoted\\\" text\"",
+    "\"\u00fcn\u00efc\u00f6de t\u00e4gs\"", "\"\\ud83d\\ude00 emoji\"", "\"\"", "\"x\"",
+    "12.5", "-3", "1e3", "\"12\"", "null", "true", "false", "{\"a\":[1,\"b\"]}", "[]",
+    "\"65 bytes: 0123456789012345678901234567890123456789012345678901234\""})
+  void repeatedReaderGivesWhatThePlainReaderGives(String json) throws Exception {
+    String expected = string(json);
+    for (String document : new String[] {"[" + json + "]", "[" + json + "," + json + "]"}) {
+      JsonScanner s = scanner(document);
+      s.beginArray();
+      while (s.hasNext()) {
+        assertThat(s.nextRepeatedStringOrNull()).as(document).isEqualTo(expected);
+      }
+      s.endArray();
+      s.endDocument();
+    }
+  }
+
+  /** Many strings of one length, some repeating: slots taken over must never answer wrongly. */
+  @Test
+  void repeatedReaderNeverConfusesStringsThatShareASlot() throws Exception {
+    java.util.Random random = new java.util.Random(3);
+    java.util.List<String> values = new java.util.ArrayList<>();
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < 5_000; i++) {
+      String value = random.nextInt(4) == 0
+          ? "tag-" + random.nextInt(8) + ";shared-tail"
+          : String.format("name-%0" + (4 + random.nextInt(60)) + "d", random.nextInt(1_000));
+      values.add(value);
+      json.append(i == 0 ? "" : ",").append('"').append(value).append('"');
+    }
+    JsonScanner s = scanner(json.append(']').toString());
+    s.beginArray();
+    for (String value : values) {
+      assertThat(s.nextRepeatedStringOrNull()).isEqualTo(value);
+    }
+    s.endArray();
+    s.endDocument();
+  }
+
+  @Test
+  void readsOnlyTheGivenLengthOfALargerBuffer() throws Exception {
+    String document = "{\"a\":\"a long string value\"}";
+    byte[] buffer = (document + "\"garbage, 12345678901234567890").getBytes(UTF_8);
+    JsonScanner s = new JsonScanner(buffer, document.length());
+    s.beginObject();
+    assertThat(s.nextName()).isEqualTo("a");
+    assertThat(s.nextRepeatedStringOrNull()).isEqualTo("a long string value");
+    s.endObject();
+    s.endDocument();
+
+    // What the bytes after the end would complete is still cut off where the document ends.
+    byte[] cut = "[12345,\"more\"]".getBytes(UTF_8);
+    JsonScanner truncated = new JsonScanner(cut, 3);
+    truncated.beginArray();
+    assertThat(truncated.nextLong(0)).isEqualTo(12);
+    assertThatThrownBy(truncated::hasNext).isInstanceOf(JsonScanException.class)
+        .hasMessageContaining("the end of input");
+    JsonScanner truncatedString = new JsonScanner(cut, 10);
+    truncatedString.beginArray();
+    assertThat(truncatedString.nextLong(0)).isEqualTo(12345);
+    assertThatThrownBy(truncatedString::nextRepeatedStringOrNull)
+        .isInstanceOf(JsonScanException.class).hasMessageContaining("unterminated string");
+
+    assertThatThrownBy(() -> new JsonScanner(cut, cut.length + 1))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> new JsonScanner(cut, -1))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
   void repeatedShortStringsAreOneInstance() throws Exception {
     JsonScanner s = scanner("[\"running\",\"running\",\"stopped\"]");
     s.beginArray();
