@@ -2,9 +2,13 @@ package io.pvedeploy.secrets.internal;
 
 import com.exceptionfactory.jagged.DecryptingChannelFactory;
 import com.exceptionfactory.jagged.EncryptingChannelFactory;
+import com.exceptionfactory.jagged.PayloadException;
 import com.exceptionfactory.jagged.RecipientStanzaReader;
 import com.exceptionfactory.jagged.RecipientStanzaWriter;
 import com.exceptionfactory.jagged.framework.armor.ArmoredDecryptingChannelFactory;
+import com.exceptionfactory.jagged.framework.crypto.CipherKey;
+import com.exceptionfactory.jagged.framework.format.StandardPayloadKeyReader;
+import com.exceptionfactory.jagged.framework.format.StandardPayloadKeyWriter;
 import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFactory;
 import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
 import com.exceptionfactory.jagged.x25519.X25519KeyFactory;
@@ -159,21 +163,62 @@ public final class AgeCodec {
    */
   static final int STREAM_BUFFER = 16 * CHUNK;
 
-  /** Streams {@code in} to {@code out} encrypted; closes neither. */
+  /**
+   * Below this much plaintext (four chunks) a file goes through jagged's own channel: the pool's
+   * hand-offs would cost more than a second core saves.
+   */
+  static final int PARALLEL_MIN = 4 * CHUNK;
+
+  /**
+   * Streams {@code in} to {@code out} encrypted; closes neither. Large inputs are sealed on
+   * {@link ParallelPayload}'s threads, with jagged writing the header and deriving the payload key.
+   */
   public static long encrypt(ReadableByteChannel in, WritableByteChannel out, Collection<String> recipients)
       throws GeneralSecurityException, IOException {
     List<RecipientStanzaWriter> writers = writers(recipients);
+    byte[] head = new byte[PARALLEL_MIN];
+    try {
+      int n = ParallelPayload.fill(in, head, 0);
+      if (n < head.length || ParallelPayload.WORKERS < 2) {
+        return encryptSequentially(head, n, in, out, writers);
+      }
+      ByteBuffer header = ByteBuffer.allocate(ParallelPayload.SEALED_CHUNK);
+      CipherKey payloadKey = new StandardPayloadKeyWriter().writeFileHeader(header, writers);
+      try {
+        header.flip();
+        while (header.hasRemaining()) {
+          out.write(header);
+        }
+        return ParallelPayload.seal(payloadKey, head, n, in, out);
+      } finally {
+        payloadKey.destroy();
+      }
+    } finally {
+      Arrays.fill(head, (byte) 0);
+    }
+  }
+
+  /** jagged's channel, fed {@code head} and then the rest of {@code in}. */
+  private static long encryptSequentially(byte[] head, int headLength, ReadableByteChannel in, WritableByteChannel out,
+      List<RecipientStanzaWriter> writers) throws GeneralSecurityException, IOException {
     long total = 0;
     ByteBuffer plain = ByteBuffer.allocateDirect(STREAM_BUFFER);
     try {
       // jagged's close seals the last chunk, then closes the sink, which flushes and leaves out open
       try (WritableByteChannel channel = ENCRYPTING.newEncryptingChannel(new BufferedSink(out), writers)) {
-        while (in.read(plain) >= 0) {
-          if (!plain.hasRemaining()) {
-            total += drain(plain, channel);
-          }
+        ByteBuffer first = ByteBuffer.wrap(head, 0, headLength);
+        while (first.hasRemaining()) {
+          channel.write(first);
         }
-        total += drain(plain, channel);
+        total += headLength;
+        if (headLength == head.length) {
+          while (in.read(plain) >= 0) {
+            if (!plain.hasRemaining()) {
+              total += drain(plain, channel);
+            }
+          }
+          total += drain(plain, channel);
+        }
       }
     } finally {
       zero(plain);
@@ -181,8 +226,37 @@ public final class AgeCodec {
     return total;
   }
 
-  /** Streams the age file {@code in} to {@code out} decrypted; closes neither. */
+  /**
+   * Streams the age file {@code in} to {@code out} decrypted; closes neither. Large files are
+   * opened on {@link ParallelPayload}'s threads, with jagged reading the header and deriving the
+   * payload key.
+   *
+   * @throws GeneralSecurityException if no stanza is for this identity, or the payload is damaged,
+   *     reordered or truncated
+   */
   public static long decrypt(ReadableByteChannel in, WritableByteChannel out, Reader reader)
+      throws GeneralSecurityException, IOException {
+    // the header (jagged reads it from at most one sealed chunk's bytes) and four sealed chunks
+    byte[] head = new byte[5 * ParallelPayload.SEALED_CHUNK];
+    int n = ParallelPayload.fill(in, head, 0);
+    if (n < head.length || ParallelPayload.WORKERS < 2) {
+      return decryptSequentially(new Prefixed(head, n, in), out, reader);
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(head, 0, n);
+    CipherKey payloadKey;
+    try {
+      payloadKey = new StandardPayloadKeyReader().getPayloadKey(buffer, List.of(reader.stanzaReader()));
+    } catch (PayloadException e) {
+      throw new GeneralSecurityException("age header unreadable", e);
+    }
+    try {
+      return ParallelPayload.open(payloadKey, head, buffer.position(), n - buffer.position(), in, out);
+    } finally {
+      payloadKey.destroy();
+    }
+  }
+
+  private static long decryptSequentially(ReadableByteChannel in, WritableByteChannel out, Reader reader)
       throws GeneralSecurityException, IOException {
     long total = 0;
     ByteBuffer plain = ByteBuffer.allocateDirect(STREAM_BUFFER);
@@ -195,10 +269,45 @@ public final class AgeCodec {
         }
       }
       total += drain(plain, out);
+    } catch (PayloadException e) {
+      // jagged reports a chunk that fails authentication as an IOException; it is the file's fault
+      throw new GeneralSecurityException("age payload failed authentication: damaged, reordered or truncated", e);
     } finally {
       zero(plain);
     }
     return total;
+  }
+
+  /** {@code head}'s first {@code length} bytes, then {@code in}; closing it leaves {@code in} open. */
+  private static final class Prefixed implements ReadableByteChannel {
+    private final ByteBuffer head;
+    private final ReadableByteChannel in;
+
+    Prefixed(byte[] head, int length, ReadableByteChannel in) {
+      this.head = ByteBuffer.wrap(head, 0, length);
+      this.in = in;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (!head.hasRemaining()) {
+        return in.read(dst);
+      }
+      int n = Math.min(dst.remaining(), head.remaining());
+      int limit = head.limit();
+      head.limit(head.position() + n);
+      dst.put(head);
+      head.limit(limit);
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return in.isOpen();
+    }
+
+    @Override
+    public void close() {}
   }
 
   private static int drain(ByteBuffer buffer, WritableByteChannel out) throws IOException {
