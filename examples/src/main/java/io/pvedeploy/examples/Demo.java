@@ -6,6 +6,7 @@ import io.pvedeploy.deploy.Deployer;
 import io.pvedeploy.deploy.DeploymentResult;
 import io.pvedeploy.deploy.DeploymentSpec;
 import io.pvedeploy.deploy.GuestKind;
+import io.pvedeploy.deploy.LockHolder;
 import io.pvedeploy.deploy.LxcGuestShell;
 import io.pvedeploy.deploy.Plan;
 import io.pvedeploy.deploy.SpecException;
@@ -33,12 +34,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 
 /**
@@ -51,6 +54,8 @@ import picocli.CommandLine.ScopeType;
  * pvedeploy-demo [apply]     plan, print the plan, apply it live, print the URL and a curl of it
  * pvedeploy-demo plan        print what apply would change (exit 0; "No changes." when none)
  * pvedeploy-demo status      the sandbox, the guest and the services' health
+ * pvedeploy-demo lock [MSG]  take the deploy lock (applies are refused), or show who holds it
+ * pvedeploy-demo unlock      release the deploy lock
  * pvedeploy-demo down        stop the sandbox (guests stop; disks and state stay)
  * pvedeploy-demo destroy     delete the guest, stop the sandbox, remove its state
  * options: --guest lxc|vm, --state-dir DIR, --backend-version N
@@ -182,6 +187,32 @@ public final class Demo implements Callable<Integer> {
         }
         showSite();
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "lock", description = "Takes the app's deploy lock with MESSAGE (applies that would change"
+      + " anything are refused until unlock), or, without one, shows who holds it.")
+  int lock(@Parameters(arity = "0..1", paramLabel = "MESSAGE", description = "why (shown to whoever is refused)")
+      String message) throws Exception {
+    try (Session s = session(false)) {
+      if (message == null) {
+        out.println(s.deployer.lockHolder(s.spec).map(h -> "locked by " + h.describe(Instant.now()))
+            .orElse("not locked"));
+        return 0;
+      }
+      LockHolder holder = s.deployer.lock(s.spec, message);
+      out.println("locked by " + holder.describe(Instant.now()) + "; pvedeploy-demo unlock releases it");
+      return 0;
+    }
+  }
+
+  @Command(name = "unlock", description = "Releases the app's deploy lock, whoever holds it (also after an"
+      + " apply that died).")
+  int unlock() throws Exception {
+    try (Session s = session(false)) {
+      out.println(s.deployer.unlock(s.spec).map(h -> "released the lock of " + h.describe(Instant.now()))
+          .orElse("not locked"));
       return 0;
     }
   }

@@ -116,6 +116,21 @@ class DemoIT {
     assertThat(plan.exit).as(plan.output).isZero();
     assertThat(plan.output).contains("Plan: 0 to add, 1 to change, 0 to destroy.").contains("~ release");
 
+    // Kamal's lock: an operator's lock keeps the apply out, and nothing changes until unlock.
+    Run locked = demo("lock", "db maintenance until 14:00");
+    assertThat(locked.exit).as(locked.output).isZero();
+    assertThat(locked.output).contains("locked by ").contains("db maintenance until 14:00");
+    Run refused = demo("apply", "--backend-version", "2");
+    assertThat(refused.exit).as(refused.output).isEqualTo(Demo.EXIT_FAILED);
+    assertThat(refused.output).contains("is locked by").contains("db maintenance until 14:00")
+        .contains("Nothing was changed");
+    assertThat(get("/api/")).contains("\"backend\": \"1\"");
+    assertThat(demo("lock").output).contains("db maintenance until 14:00");
+    Run unlocked = demo("unlock");
+    assertThat(unlocked.exit).as(unlocked.output).isZero();
+    assertThat(unlocked.output).contains("released the lock of").contains("db maintenance");
+    assertThat(demo("lock").output).contains("not locked");
+
     Run r = demo("apply", "--backend-version", "2");
     assertThat(r.exit).as(r.output).isZero();
     assertThat(get("/api/")).contains("\"backend\": \"2\"").contains(note);
