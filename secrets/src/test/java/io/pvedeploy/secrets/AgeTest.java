@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,38 +88,13 @@ class AgeTest {
       byte[] plain = new byte[size];
       random.nextBytes(plain);
       ByteArrayOutputStream cipher = new ByteArrayOutputStream();
-      long encrypted = Age.encrypt(trickle(plain), Channels.newChannel(cipher), List.of(id.recipient()));
+      long encrypted = Age.encrypt(AgeStreamTest.trickle(plain), Channels.newChannel(cipher), List.of(id.recipient()));
       assertThat(encrypted).as("size %d", size).isEqualTo(size);
       assertThat(Age.decrypt(cipher.toByteArray(), id).bytes()).as("size %d", size).isEqualTo(plain);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      long decrypted = Age.decrypt(trickle(cipher.toByteArray()), Channels.newChannel(out), id);
+      long decrypted = Age.decrypt(AgeStreamTest.trickle(cipher.toByteArray()), Channels.newChannel(out), id);
       assertThat(decrypted).as("size %d", size).isEqualTo(size);
       assertThat(out.toByteArray()).as("size %d", size).isEqualTo(plain);
     }
-  }
-
-  /** A channel that returns at most 7,777 bytes a read. */
-  private static ReadableByteChannel trickle(byte[] bytes) {
-    ByteBuffer source = ByteBuffer.wrap(bytes);
-    return new ReadableByteChannel() {
-      @Override
-      public int read(ByteBuffer dst) {
-        if (!source.hasRemaining()) {
-          return -1;
-        }
-        int n = Math.min(Math.min(7777, dst.remaining()), source.remaining());
-        dst.put(source.slice().limit(n));
-        source.position(source.position() + n);
-        return n;
-      }
-
-      @Override
-      public boolean isOpen() {
-        return true;
-      }
-
-      @Override
-      public void close() {}
-    };
   }
 }
