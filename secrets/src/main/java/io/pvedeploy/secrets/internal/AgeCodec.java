@@ -293,12 +293,7 @@ public final class AgeCodec {
       if (!head.hasRemaining()) {
         return in.read(dst);
       }
-      int n = Math.min(dst.remaining(), head.remaining());
-      int limit = head.limit();
-      head.limit(head.position() + n);
-      dst.put(head);
-      head.limit(limit);
-      return n;
+      return move(head, dst);
     }
 
     @Override
@@ -317,6 +312,16 @@ public final class AgeCodec {
       out.write(buffer);
     }
     buffer.clear();
+    return n;
+  }
+
+  /** Moves as many bytes from {@code from} to {@code to} as both allow; returns how many. */
+  private static int move(ByteBuffer from, ByteBuffer to) {
+    int n = Math.min(from.remaining(), to.remaining());
+    int limit = from.limit();
+    from.limit(from.position() + n);
+    to.put(from);
+    from.limit(limit);
     return n;
   }
 
@@ -358,12 +363,7 @@ public final class AgeCodec {
           return -1;
         }
       }
-      int n = Math.min(dst.remaining(), buffer.remaining());
-      int limit = buffer.limit();
-      buffer.limit(buffer.position() + n);
-      dst.put(buffer);
-      buffer.limit(limit);
-      return n;
+      return move(buffer, dst);
     }
 
     @Override
@@ -397,10 +397,7 @@ public final class AgeCodec {
         if (!buffer.hasRemaining()) {
           flush();
         }
-        int limit = src.limit();
-        src.limit(src.position() + Math.min(src.remaining(), buffer.remaining()));
-        buffer.put(src);
-        src.limit(limit);
+        move(src, buffer);
       }
       return n;
     }
