@@ -42,6 +42,21 @@ public final class Lxc {
     node.client().transport().put(path() + "/config", update.toParams());
   }
 
+  /**
+   * {@code PUT …/resize}: grows {@code rootfs} or a mount point ({@code mp0}, …) to {@code size}
+   * in PVE's syntax ({@code 8G}; {@code +2G} adds). PVE grows the filesystem on it too, and
+   * refuses to shrink.
+   */
+  public Task resize(String disk, String size) throws ProxmoxException {
+    if (disk == null || !disk.matches("rootfs|mp\\d{1,3}")) {
+      throw new IllegalArgumentException("disk must be rootfs or a mount point such as mp0, got '" + disk + "'");
+    }
+    if (size == null || !size.matches("\\+?\\d+(\\.\\d+)?[KMGT]?")) {
+      throw new IllegalArgumentException("size must be PVE's disk size such as 8G or +2G, got '" + size + "'");
+    }
+    return node.startTask(path() + "/resize", Params.of().put("disk", disk).put("size", size), "PUT");
+  }
+
   /** {@code …/status}: current state, start, stop, shutdown, reboot. */
   public GuestPower status() {
     return new GuestPower(node, path(), vmid);

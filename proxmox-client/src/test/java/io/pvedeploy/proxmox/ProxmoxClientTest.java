@@ -69,6 +69,29 @@ class ProxmoxClientTest {
   }
 
   @Test
+  void resizesAContainersMountPointAndAVmsDiskWithPutAndRefusesWhatPveWouldNot() throws Exception {
+    pve.server.enqueue(data("\"UPID:pve1:00001234:00000001:6565F1B2:resize:101:root@pam!test:\""));
+    pve.server.enqueue(data("\"UPID:pve1:00001235:00000001:6565F1B3:resize:102:root@pam!test:\""));
+    try (ProxmoxClient client = pve.client()) {
+      Lxc ct = client.nodes().node("pve1").lxc(101);
+      assertThat(ct.resize("mp0", "8G").upid().type()).isEqualTo("resize");
+      assertThat(client.nodes().node("pve1").qemu(102).resize("scsi1", "+2G").upid().id()).isEqualTo("102");
+      assertThatThrownBy(() -> ct.resize("scsi1", "8G")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("rootfs or a mount point");
+      assertThatThrownBy(() -> ct.resize("mp0", "8 GiB")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("such as 8G or +2G");
+    }
+    RecordedRequest lxc = pve.server.takeRequest();
+    assertThat(lxc.getMethod()).isEqualTo("PUT");
+    assertThat(lxc.getPath()).isEqualTo("/api2/json/nodes/pve1/lxc/101/resize");
+    assertThat(lxc.getBody().readUtf8()).contains("disk=mp0", "size=8G");
+    RecordedRequest qemu = pve.server.takeRequest();
+    assertThat(qemu.getPath()).isEqualTo("/api2/json/nodes/pve1/qemu/102/resize");
+    assertThat(qemu.getBody().readUtf8()).contains("disk=scsi1", "size=%2B2G");
+    assertThat(pve.server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void mapsPveErrorsToTypedExceptionsThatSayWhatToTry() throws Exception {
     pve.server.enqueue(new MockResponse().setStatus("HTTP/1.1 400 Parameter verification failed.")
         .setBody("{\"data\":null,\"errors\":{\"memory\":\"value must have a minimum value of 16\\n\"}}"));
