@@ -437,4 +437,21 @@ class SandboxApiTest {
     assertThat(api.put("/nodes/pve1/qemu/" + vmid + "/resize", "disk", "scsi1", "size", "8G").message())
         .contains("disk 'scsi1' does not exist");
   }
+
+  @Test
+  void aContainerVolumeGrowsAsATaskAndNeverShrinks() {
+    int vmid = createCt("mp0", "local-lvm:2,mp=/data");
+    String ct = "/nodes/pve1/lxc/" + vmid;
+    api.awaitOk(api.put(ct + "/resize", "disk", "mp0", "size", "+1G"));
+    assertThat(api.get(ct + "/config").dataMap())
+        .containsEntry("mp0", "local-lvm:vm-" + vmid + "-disk-1,mp=/data,size=3G")
+        .containsEntry("rootfs", "local-lvm:vm-" + vmid + "-disk-0,size=8G");
+    api.awaitOk(api.put(ct + "/resize", "disk", "rootfs", "size", "10G"));
+    assertThat(api.get(ct + "/config").dataMap()).containsEntry("rootfs", "local-lvm:vm-" + vmid + "-disk-0,size=10G");
+    PveHttp.Reply shrink = api.put(ct + "/resize", "disk", "mp0", "size", "1G");
+    assertThat(shrink.status()).isEqualTo(500);
+    assertThat(shrink.message()).isEqualTo("unable to shrink disk size\n");
+    assertThat(api.put(ct + "/resize", "disk", "mp1", "size", "8G").message()).isEqualTo("disk 'mp1' does not exist\n");
+    assertThat(api.put(ct + "/resize", "disk", "mp0", "size", "3X").status()).isEqualTo(400);
+  }
 }

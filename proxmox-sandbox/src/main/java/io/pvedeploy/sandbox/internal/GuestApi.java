@@ -76,6 +76,7 @@ final class GuestApi {
     });
     api.on("POST", "/nodes/{node}/qemu/{vmid}/clone", this::clone);
     api.on("PUT", "/nodes/{node}/qemu/{vmid}/resize", this::resize);
+    api.on("PUT", "/nodes/{node}/lxc/{vmid}/resize", this::resizeLxc);
     api.on("POST", "/nodes/{node}/vzdump", this::vzdump);
   }
 
@@ -634,8 +635,8 @@ final class GuestApi {
   }
 
   /**
-   * qemu-server's resize_vm: grows a disk's {@code size=} (the sandbox keeps no image to grow; a
-   * real guest's inside is a directory), refuses to shrink, as a {@code resize} task (PVE 8).
+   * qemu-server's resize_vm: grows a disk's {@code size=} and, for a real VM's data disk, its
+   * image (a running guest sees the new size at once); refuses to shrink; a {@code resize} task (PVE 8).
    */
   private Object resize(Call c) {
     Guest g = load(c, GuestType.QEMU);
@@ -645,24 +646,60 @@ final class GuestApi {
     if (spec == null || spec.contains("media=cdrom")) {
       throw ApiException.fail("disk '" + disk + "' does not exist");
     }
+    long size = requestedSize(c, spec);
+    if (size < Volumes.sizeOf(spec)) {
+      throw ApiException.fail("shrinking disks is not supported");
+    }
+    String text = sizeText(size);
+    return task(c.node(), "resize", String.valueOf(g.vmid), c.user(), g, log -> backend.diskResized(g, disk, size),
+        task -> {
+          task.log.add("resizing " + disk + " to " + text);
+          g.config.put(disk, withSize(spec, text));
+          cluster.touch();
+        }, null).upidText;
+  }
+
+  /**
+   * pve-container's resize_vm: grows the {@code size=} of the rootfs or a mount point, refuses to
+   * shrink, as a {@code resize} task. The sandbox's mount points are directories: only the
+   * config changes.
+   */
+  private Object resizeLxc(Call c) {
+    Guest g = load(c, GuestType.LXC);
+    checkDigestAndLock(c, g);
+    String disk = c.str("disk");
+    String spec = g.config.get(disk);
+    if (spec == null) {
+      throw ApiException.fail("disk '" + disk + "' does not exist");
+    }
+    long size = requestedSize(c, spec);
+    if (size < Volumes.sizeOf(spec)) {
+      throw ApiException.fail("unable to shrink disk size");
+    }
+    String text = sizeText(size);
+    return tasks.start(c.node(), "resize", String.valueOf(g.vmid), c.user(), g, task -> {
+      task.log.add("resizing " + disk + " to " + text);
+      g.config.put(disk, withSize(spec, text));
+      cluster.touch();
+    }, null).upidText;
+  }
+
+  /** A resize's {@code size}: absolute, or with a leading '+' added to the disk's current size. */
+  private static long requestedSize(Call c, String spec) {
     Matcher m = Pattern.compile("(\\+)?(\\d+(?:\\.\\d+)?)([KMGT]?)").matcher(c.str("size"));
     if (!m.matches()) {
       throw ApiException.param("size", "value does not match the regex pattern");
     }
-    long now = Volumes.sizeOf(spec);
     long asked = Volumes.toBytes(Double.parseDouble(m.group(2)), m.group(3));
-    long size = m.group(1) != null ? now + asked : asked;
-    if (size < now) {
-      throw ApiException.fail("shrinking disks is not supported");
-    }
-    String gib = size % (1L << 30) == 0 ? (size >> 30) + "G" : size % (1L << 20) == 0 ? (size >> 20) + "M"
-        : (size >> 10) + "K";
-    String resized = spec.contains("size=") ? spec.replaceFirst("size=[^,]*", "size=" + gib) : spec + ",size=" + gib;
-    return tasks.start(c.node(), "resize", String.valueOf(g.vmid), c.user(), g, task -> {
-      task.log.add("resizing " + disk + " to " + gib);
-      g.config.put(disk, resized);
-      cluster.touch();
-    }, null).upidText;
+    return m.group(1) != null ? Volumes.sizeOf(spec) + asked : asked;
+  }
+
+  private static String sizeText(long size) {
+    return size % (1L << 30) == 0 ? (size >> 30) + "G" : size % (1L << 20) == 0 ? (size >> 20) + "M" : (size >> 10) + "K";
+  }
+
+  private static String withSize(String spec, String size) {
+    return spec.contains("size=") ? spec.replaceFirst("size=[^,]*", "size=" + size) : spec + ",size=" + size;
   }
 
   // ---- power ----

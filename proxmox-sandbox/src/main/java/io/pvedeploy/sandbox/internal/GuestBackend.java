@@ -93,6 +93,12 @@ interface GuestBackend extends AutoCloseable {
     return -1;
   }
 
+  /**
+   * A VM's disk grew to {@code bytes} (a resize task, before its config says so): a real backend
+   * grows what backs the disk, and a running guest sees the new size at once.
+   */
+  default void diskResized(Guest guest, String key, long bytes) {}
+
   /** Removes a backup archive {@link #backup} wrote (its volume was deleted). */
   default void deleteBackup(String fileName) {}
 

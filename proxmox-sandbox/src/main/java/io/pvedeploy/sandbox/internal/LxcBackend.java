@@ -4,6 +4,7 @@ import com.squareup.moshi.Moshi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,6 +32,19 @@ import org.slf4j.LoggerFactory;
  * LXCPATH, unprivileged (root → 100000) unless its config says {@code unprivileged: 0}. A QEMU
  * VM's inside is such a container too, running Debian's real {@code qemu-ga} on a unix socket
  * that the host reaches through a bind mount. No CPU is emulated.
+ *
+ * <p>A VM's data disks (its {@code scsiN}/{@code virtioN} disks besides the boot disk) are real
+ * block devices: a sparse image file per disk in the runtime directory's {@code disks}, attached
+ * to a loop device while the VM runs and bound into the container as {@code /dev/sdX} or
+ * {@code /dev/vdX}, with the udev link {@code /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsiN}
+ * that a VM's fstab names. A guest formats and mounts them itself (ext4), and the kernel allows
+ * that only for a real block device and outside a user namespace: so a VM that has data disks
+ * when its inside is made (its first start) gets a <em>privileged</em> container, remembered by
+ * a marker file in the container's directory. VMs without data disks stay unprivileged; one that
+ * gets a data disk after its first start cannot be given it (its inside would have to be
+ * re-made with other ids), and its start fails saying so. Snapshots and rollback cover the
+ * container's rootfs, not the disk images. All of this is sandbox-internal: on PVE, QEMU runs
+ * the VM's own kernel on the disk.
  */
 final class LxcBackend implements GuestBackend {
   private static final Logger LOG = LoggerFactory.getLogger(LxcBackend.class);
@@ -40,6 +55,12 @@ final class LxcBackend implements GuestBackend {
   private static final String QGA_DIR = ".pvedeploy-qga";
   private static final String QGA_INITTAB = "qg:2345:respawn:/usr/sbin/qemu-ga -m unix-listen -p /" + QGA_DIR + "/qga.sock";
   private static final String PVE_BRIDGE = "vmbr0";
+  private static final Pattern DISK_KEY = Pattern.compile("(scsi|virtio|sata|ide)(\\d+)");
+  /** PVE's default boot order among a VM's disks: its boot disk is the first of these present. */
+  private static final List<String> BOOT_DISKS = List.of("scsi0", "virtio0", "sata0", "ide0");
+  /** In a VM's container directory: its inside was made privileged, for its data disks. */
+  private static final String PRIVILEGED_MARKER = "privileged-for-data-disks";
+  private static final String DISKS_HOOK = "disks-autodev.sh";
 
   private final LxcHost host;
   private final Path template;
@@ -106,12 +127,15 @@ final class LxcBackend implements GuestBackend {
     return host.snapshotsDir.resolve(name(g)).resolve(snap);
   }
 
-  private static boolean unprivileged(Guest g) {
-    return g.type == GuestType.QEMU || "1".equals(g.config.get("unprivileged"));
+  private boolean unprivileged(Guest g) {
+    if (g.type == GuestType.QEMU) {
+      return !Files.exists(ctDir(g).resolve(PRIVILEGED_MARKER));
+    }
+    return "1".equals(g.config.get("unprivileged"));
   }
 
   /** The host uid/gid that is root inside the guest. */
-  private static int rootId(Guest g) {
+  private int rootId(Guest g) {
     return unprivileged(g) ? LxcHost.ID_BASE : 0;
   }
 
@@ -134,6 +158,12 @@ final class LxcBackend implements GuestBackend {
       try {
         Files.createDirectories(root);
         Files.setPosixFilePermissions(ctDir(g), PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (g.type == GuestType.QEMU && !dataDisks(g).isEmpty()) {
+          LOG.info("VM {}: its inside is a privileged container, so that the guest can mount its data disks {}",
+              g.vmid, dataDisks(g).keySet());
+          Files.writeString(ctDir(g).resolve(PRIVILEGED_MARKER),
+              "made privileged for the data disks " + dataDisks(g).keySet() + " (an ext4 mount needs it)\n");
+        }
         Proc.run(List.of("chown", rootId(g) + ":" + rootId(g), root.toString()), T).check();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create " + root, e);
@@ -235,6 +265,7 @@ final class LxcBackend implements GuestBackend {
       if (Files.exists(snaps)) {
         Proc.run(List.of("rm", "-rf", "--one-file-system", snaps.toString()), Duration.ofMinutes(5)).check();
       }
+      deleteDiskImages(g);
       known.remove(g.vmid);
       g.running = false;
     }
@@ -244,10 +275,16 @@ final class LxcBackend implements GuestBackend {
     if (!Files.exists(ctDir(g))) {
       return;
     }
+    kill(g);
+    Proc.run(List.of("rm", "-rf", "--one-file-system", ctDir(g).toString()), Duration.ofMinutes(5)).check();
+  }
+
+  /** A hard stop (when running), then its data disks' loop devices go. */
+  private void kill(Guest g) {
     if (isRunning(g)) {
       Proc.run(lxc("lxc-stop", g, "-k"), T).check();
     }
-    Proc.run(List.of("rm", "-rf", "--one-file-system", ctDir(g).toString()), Duration.ofMinutes(5)).check();
+    detachDisks(g);
   }
 
   private boolean isRunning(Guest g) {
@@ -263,6 +300,13 @@ final class LxcBackend implements GuestBackend {
   @Override
   public void start(Guest g) {
     synchronized (lock(g)) {
+      Map<String, String> disks = dataDisks(g);
+      for (String key : disks.keySet()) {
+        if (!key.startsWith("scsi") && !key.startsWith("virtio")) {
+          throw ApiException.fail("VM " + g.vmid + ": the sandbox backs only scsi and virtio extra disks with real "
+              + "block devices, not " + key + "; attach the disk as scsiN or virtioN");
+        }
+      }
       if (!Files.isDirectory(rootfs(g))) {
         if (g.type == GuestType.QEMU) {
           LOG.info("VM {}: making its inside (a container from the template) on first start", g.vmid);
@@ -271,15 +315,26 @@ final class LxcBackend implements GuestBackend {
           throw ApiException.fail("CT " + g.vmid + " has no root filesystem (was it created by this sandbox?)");
         }
       }
+      if (!disks.isEmpty() && unprivileged(g)) {
+        throw ApiException.fail("VM " + g.vmid + " has the data disks " + disks.keySet() + ", but had none at its "
+            + "first start: the sandbox attaches extra disks only to VMs that had them at first start (their "
+            + "inside is then a privileged container, which mounting a disk needs). Give the VM its disks "
+            + "before it first starts (e.g. re-clone it)");
+      }
       if (isRunning(g)) {
         g.running = true;
         return;
       }
       Map<String, String> statics = prepareGuestFiles(g);
-      writeConfig(g);
-      Proc.Result r = Proc.run(lxc("lxc-start", g, "-d"), T);
-      if (!r.ok()) {
-        throw ApiException.fail("startup for container '" + g.vmid + "' failed: " + r.describe() + tailOfLog(g));
+      try {
+        writeConfig(g, attachDisks(g, disks));
+        Proc.Result r = Proc.run(lxc("lxc-start", g, "-d"), T);
+        if (!r.ok()) {
+          throw ApiException.fail("startup for container '" + g.vmid + "' failed: " + r.describe() + tailOfLog(g));
+        }
+      } catch (RuntimeException e) {
+        detachDisks(g); // no loop device stays attached for a VM that did not start
+        throw e;
       }
       known.put(g.vmid, true);
       g.running = true;
@@ -304,9 +359,7 @@ final class LxcBackend implements GuestBackend {
   @Override
   public void stop(Guest g) {
     synchronized (lock(g)) {
-      if (isRunning(g)) {
-        Proc.run(lxc("lxc-stop", g, "-k"), T).check();
-      }
+      kill(g);
       g.running = false;
       g.startedAt = 0;
     }
@@ -320,9 +373,9 @@ final class LxcBackend implements GuestBackend {
             timeout.plusSeconds(30));
         if (isRunning(g)) {
           LOG.warn("CT {} did not shut down in {}: {}; killing it", g.vmid, timeout, r.describe());
-          Proc.run(lxc("lxc-stop", g, "-k"), T).check();
         }
       }
+      kill(g);
       g.running = false;
       g.startedAt = 0;
     }
@@ -349,6 +402,183 @@ final class LxcBackend implements GuestBackend {
   @Override
   public void close() {
     host.close();
+  }
+
+  // ---- a VM's data disks: image files on loop devices ----
+
+  /** A data disk attached for a start: the loop device, its {@code major:minor}, its name in the guest. */
+  private record Disk(String key, String loop, String majorMinor, String dev) {}
+
+  /**
+   * A VM's disks besides its boot disk (the first of scsi0, virtio0, sata0, ide0 it has): key →
+   * property string; CD-ROMs and cloud-init drives are no disks. Empty for containers.
+   */
+  private static Map<String, String> dataDisks(Guest g) {
+    Map<String, String> res = new TreeMap<>();
+    if (g.type != GuestType.QEMU) {
+      return res;
+    }
+    String boot = BOOT_DISKS.stream().filter(g.config::containsKey).findFirst().orElse(null);
+    for (Map.Entry<String, String> e : g.config.entrySet()) {
+      String spec = e.getValue();
+      if (e.getKey().equals(boot) || !DISK_KEY.matcher(e.getKey()).matches() || spec.contains("media=cdrom")
+          || Volumes.volumeOf(spec).endsWith("-cloudinit")) {
+        continue;
+      }
+      res.put(e.getKey(), spec);
+    }
+    return res;
+  }
+
+  private Path diskImage(Guest g, String key) {
+    return host.disksDir.resolve("vm-" + g.vmid + "-" + key + ".raw");
+  }
+
+  /** The guest's device name as Linux names it: scsiN → sdX, virtioN → vdX (a…z, then aa…). */
+  static String deviceName(String key) {
+    Matcher m = DISK_KEY.matcher(key);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a disk key: " + key);
+    }
+    int n = Integer.parseInt(m.group(2));
+    String letters = n < 26 ? String.valueOf((char) ('a' + n)) : "" + (char) ('a' + n / 26 - 1) + (char) ('a' + n % 26);
+    return (key.startsWith("virtio") ? "vd" : "sd") + letters;
+  }
+
+  /** The link udev makes for a VM's SCSI disk (QEMU's scsi-hd with PVE's drive id), which fstabs name. */
+  static String byIdLink(String key) {
+    return "scsi-0QEMU_QEMU_HARDDISK_drive-" + key;
+  }
+
+  /** Makes or grows (never shrinks) each disk's sparse image and attaches it to a loop device. */
+  private List<Disk> attachDisks(Guest g, Map<String, String> disks) {
+    List<Disk> res = new ArrayList<>();
+    for (Map.Entry<String, String> e : disks.entrySet()) {
+      long size = Volumes.sizeOf(e.getValue());
+      if (size <= 0) {
+        throw ApiException.fail("VM " + g.vmid + ": disk " + e.getKey() + " (" + e.getValue() + ") has no size=; "
+            + "the sandbox cannot back it with an image (add it as e.g. '" + e.getKey() + ": local-lvm:4')");
+      }
+      Path image = diskImage(g, e.getKey());
+      boolean grown = grow(image, size);
+      List<String> loops = loopsOf(image);
+      String loop;
+      if (loops.isEmpty()) {
+        loop = Proc.run(List.of("losetup", "--find", "--show", image.toString()), T).check().outText().strip();
+      } else {
+        loop = loops.get(0); // left attached (a crashed run): reuse it, with the image's size now
+        if (grown) {
+          Proc.run(List.of("losetup", "--set-capacity", loop), T).check();
+        }
+      }
+      res.add(new Disk(e.getKey(), loop, majorMinor(loop), deviceName(e.getKey())));
+    }
+    return res;
+  }
+
+  /** Grows the image file to {@code size} bytes, sparse, creating it; true when it grew. */
+  private static boolean grow(Path image, long size) {
+    try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+      if (f.length() >= size) {
+        return false;
+      }
+      f.setLength(size);
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make the disk image " + image + " " + size + " bytes big", e);
+    }
+  }
+
+  /** The loop devices attached to an image file. */
+  private static List<String> loopsOf(Path image) {
+    if (!Files.exists(image)) {
+      return List.of();
+    }
+    String out = Proc.run(List.of("losetup", "--list", "--noheadings", "--output", "NAME", "--associated",
+        image.toString()), T).check().outText();
+    return out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+  }
+
+  private static String majorMinor(String loop) {
+    Path dev = Path.of("/sys/block", Path.of(loop).getFileName().toString(), "dev");
+    try {
+      return Files.readString(dev).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the device number of " + loop + " from " + dev, e);
+    }
+  }
+
+  /**
+   * The hook LXC runs in the container's mount namespace after its mounts, before init: the
+   * by-id links udev would make, so that the guest's fstab mounts its disks at boot. Its content
+   * is fixed text made of disk keys and device names (digits and letters), never config values.
+   */
+  private Path writeDisksHook(Guest g, List<Disk> disks) {
+    StringBuilder sh = new StringBuilder("#!/bin/sh\n# generated by the pvedeploy sandbox: the links udev makes for VM ")
+        .append(g.vmid).append("'s disks\nset -e\nmkdir -p \"$LXC_ROOTFS_MOUNT/dev/disk/by-id\"\n");
+    for (Disk d : disks) {
+      if (d.key().startsWith("scsi")) {
+        sh.append("ln -sfn ../../").append(d.dev()).append(" \"$LXC_ROOTFS_MOUNT/dev/disk/by-id/")
+            .append(byIdLink(d.key())).append("\"\n");
+      }
+    }
+    Path hook = ctDir(g).resolve(DISKS_HOOK);
+    try {
+      Files.writeString(hook, sh.toString());
+      Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + hook, e);
+    }
+    return hook;
+  }
+
+  /** Detaches the loop devices of the guest's disk images (it is stopped). */
+  private void detachDisks(Guest g) {
+    for (Path image : diskImages(g)) {
+      for (String loop : loopsOf(image)) {
+        Proc.run(List.of("losetup", "--detach", loop), T).check();
+      }
+    }
+  }
+
+  private List<Path> diskImages(Guest g) {
+    try (var s = Files.newDirectoryStream(host.disksDir, "vm-" + g.vmid + "-*.raw")) {
+      List<Path> res = new ArrayList<>();
+      s.forEach(res::add);
+      return res;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + host.disksDir, e);
+    }
+  }
+
+  private void deleteDiskImages(Guest g) {
+    detachDisks(g);
+    for (Path image : diskImages(g)) {
+      try {
+        Files.deleteIfExists(image);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the disk image " + image, e);
+      }
+    }
+  }
+
+  /**
+   * Grows the disk's image; a running VM's loop device takes the new size at once, so the guest
+   * can grow its filesystem online. (For a mounted ext4 the guest's {@code resize2fs} also needs
+   * CAP_SYS_RESOURCE, which a host lacking it in its bounding set cannot give any container.)
+   */
+  @Override
+  public void diskResized(Guest g, String key, long bytes) {
+    synchronized (lock(g)) {
+      Path image = diskImage(g, key);
+      if (!Files.exists(image)) {
+        return; // not a data disk, or not started since it was added: start makes the image at its size
+      }
+      grow(image, bytes);
+      for (String loop : loopsOf(image)) {
+        Proc.run(List.of("losetup", "--set-capacity", loop), T).check();
+      }
+    }
   }
 
   // ---- the container's config, and files PVE writes into the guest at start ----
@@ -412,7 +642,7 @@ final class LxcBackend implements GuestBackend {
     return m;
   }
 
-  private void writeConfig(Guest g) {
+  private void writeConfig(Guest g, List<Disk> disks) {
     Map<String, String> f = features(g);
     boolean unpriv = unprivileged(g);
     StringBuilder c = new StringBuilder();
@@ -425,7 +655,12 @@ final class LxcBackend implements GuestBackend {
       c.append("lxc.idmap = u 0 ").append(LxcHost.ID_BASE).append(' ').append(LxcHost.ID_COUNT).append('\n');
       c.append("lxc.idmap = g 0 ").append(LxcHost.ID_BASE).append(' ').append(LxcHost.ID_COUNT).append('\n');
     }
-    if (host.appArmor) {
+    if (host.appArmor && g.type == GuestType.QEMU && !unpriv) {
+      // A VM's own kernel mounts its disks; in its stand-in, the container mounts the bound block
+      // device itself, and no AppArmor profile of LXC's allows ext4 mounts of a bound block device.
+      LOG.info("VM {}: its container runs unconfined by AppArmor, so that the guest can mount its data disks", g.vmid);
+      c.append("lxc.apparmor.profile = unconfined\n");
+    } else if (host.appArmor) {
       c.append("lxc.apparmor.profile = generated\n");
       if ("1".equals(f.get("nesting"))) {
         c.append("lxc.apparmor.allow_nesting = 1\n");
@@ -449,7 +684,8 @@ final class LxcBackend implements GuestBackend {
     c.append("lxc.seccomp.profile = ").append(ctDir(g).resolve("rules.seccomp")).append('\n');
     if ("1".equals(f.get("nesting"))) {
       c.append("lxc.mount.auto =\n"); // reset common.conf's, then what Docker needs
-      c.append("lxc.mount.auto = proc:rw sys:mixed cgroup:rw:force\n");
+      // A privileged container's /proc/sys is the host's: read-only but for its own net settings.
+      c.append("lxc.mount.auto = ").append(unpriv ? "proc:rw" : "proc:mixed").append(" sys:mixed cgroup:rw:force\n");
     }
     if ("1".equals(f.get("fuse"))) {
       c.append("lxc.mount.entry = /dev/fuse dev/fuse none bind,create=file 0 0\n");
@@ -473,6 +709,14 @@ final class LxcBackend implements GuestBackend {
     if (g.type == GuestType.QEMU) {
       c.append("lxc.mount.entry = ").append(qgaDir(g)).append(' ').append(QGA_DIR).append(" none bind,create=dir 0 0\n");
     }
+    String devicesAllow = cgroupV1() ? "lxc.cgroup.devices.allow" : "lxc.cgroup2.devices.allow";
+    for (Disk d : disks) {
+      c.append("lxc.mount.entry = ").append(d.loop()).append(" dev/").append(d.dev()).append(" none bind,create=file 0 0\n");
+      c.append(devicesAllow).append(" = b ").append(d.majorMinor()).append(" rwm\n");
+    }
+    if (!disks.isEmpty()) {
+      c.append("lxc.hook.autodev = ").append(writeDisksHook(g, disks)).append('\n');
+    }
     c.append("lxc.log.file = ").append(ctDir(g).resolve("log")).append('\n');
     c.append("lxc.log.level = WARN\n");
     try {
@@ -488,7 +732,7 @@ final class LxcBackend implements GuestBackend {
     long memMb = Long.parseLong(g.config.getOrDefault("memory", g.type == GuestType.LXC ? "512" : "2048"));
     long swapMb = g.type == GuestType.LXC ? Long.parseLong(g.config.getOrDefault("swap", "512")) : 0;
     int cores = Math.min(Integer.parseInt(g.config.getOrDefault("cores", "0")), Runtime.getRuntime().availableProcessors());
-    boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup/memory"));
+    boolean v1 = cgroupV1();
     if (v1) {
       c.append("lxc.cgroup.memory.limit_in_bytes = ").append(memMb << 20).append('\n');
       if (Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))) {
@@ -513,6 +757,10 @@ final class LxcBackend implements GuestBackend {
         c.append("lxc.cgroup2.cpu.max = ").append(quota).append(" 100000\n");
       }
     }
+  }
+
+  private static boolean cgroupV1() {
+    return Files.isDirectory(Path.of("/sys/fs/cgroup/memory"));
   }
 
   private Path qgaDir(Guest g) {
@@ -913,10 +1161,8 @@ final class LxcBackend implements GuestBackend {
       if (!Files.isDirectory(snap)) {
         return; // taken before the guest had an inside (a VM never started)
       }
-      if (isRunning(g)) {
-        Proc.run(lxc("lxc-stop", g, "-k"), T).check();
-        g.running = false;
-      }
+      kill(g);
+      g.running = false;
       Proc.run(List.of("rm", "-rf", "--one-file-system", rootfs(g).toString()), Duration.ofMinutes(5)).check();
       Proc.run(List.of("cp", "-a", "--reflink=auto", snap.toString(), rootfs(g).toString()), Duration.ofMinutes(20)).check();
     }

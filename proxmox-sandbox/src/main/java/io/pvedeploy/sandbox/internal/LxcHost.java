@@ -9,7 +9,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -33,7 +35,7 @@ final class LxcHost implements AutoCloseable {
   private static final Duration T = Duration.ofSeconds(30);
   private static final String[] TOOLS = {
     "lxc-start", "lxc-attach", "lxc-stop", "lxc-info", "lxc-usernsexec", "debootstrap", "dnsmasq",
-    "iptables", "zstd", "ip", "tar", "cp", "rm", "sysctl", "ssh-keygen"
+    "iptables", "zstd", "ip", "tar", "cp", "rm", "sysctl", "ssh-keygen", "losetup"
   };
   private static final Pattern CIDR = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)\\.(\\d+)/(\\d+)");
 
@@ -41,6 +43,8 @@ final class LxcHost implements AutoCloseable {
   final Path lxcPath;
   final Path dumpDir;
   final Path snapshotsDir;
+  /** Image files of VMs' data disks, attached to loop devices while their VM runs. */
+  final Path disksDir;
   final String bridge;
   /** Gateway address on the bridge, e.g. 10.99.0.1. */
   final String gateway;
@@ -84,6 +88,7 @@ final class LxcHost implements AutoCloseable {
       lxcPath = mkdir(runtimeDir.resolve("lxc"));
       dumpDir = mkdir(runtimeDir.resolve("dump"));
       snapshotsDir = mkdir(runtimeDir.resolve("snapshots"));
+      disksDir = mkdir(runtimeDir.resolve("disks"));
       netDir = mkdir(runtimeDir.resolve("net"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the sandbox's runtime directory", e);
@@ -454,6 +459,7 @@ final class LxcHost implements AutoCloseable {
         LOG.warn("cannot list containers in {}", lxc, e);
       }
     }
+    detachLoops(dir.resolve("disks"));
     stopDnsmasq(dir.resolve("net"));
     String comment = owner.getProperty("natComment");
     if (comment != null) {
@@ -473,6 +479,52 @@ final class LxcHost implements AutoCloseable {
         LOG.warn("cannot delete the owner marker in {}", dir, e);
       }
     }
+  }
+
+  // ---- loop devices of VMs' data disks ----
+
+  /** Every attached loop device → its backing file (a deleted file's name ends in " (deleted)"). */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> loops() {
+    String json = Proc.run(List.of("losetup", "--json", "--list", "--output", "NAME,BACK-FILE"), T).check().outText();
+    Map<String, String> res = new LinkedHashMap<>();
+    if (json.isBlank()) {
+      return res; // no loop device attached at all
+    }
+    for (Object o : (List<Object>) ((Map<String, Object>) Json.read(json)).get("loopdevices")) {
+      Map<String, Object> l = (Map<String, Object>) o;
+      res.put((String) l.get("name"), String.valueOf(l.get("back-file")));
+    }
+    return res;
+  }
+
+  /** Detaches the loop devices of image files in {@code disksDir} (their VMs are stopped). */
+  static void detachLoops(Path disksDir) {
+    if (!Files.isDirectory(disksDir)) {
+      return;
+    }
+    String prefix;
+    try {
+      prefix = disksDir.toRealPath() + "/"; // the kernel names backing files by their real path
+    } catch (IOException e) {
+      LOG.warn("cannot resolve {}", disksDir, e);
+      return;
+    }
+    Map<String, String> loops;
+    try {
+      loops = loops();
+    } catch (RuntimeException e) {
+      LOG.warn("cannot list loop devices; any of {} stay attached", disksDir, e); // the rest of the cleanup goes on
+      return;
+    }
+    loops.forEach((loop, file) -> {
+      if (file.startsWith(prefix)) {
+        Proc.Result r = Proc.run(List.of("losetup", "-d", loop), T);
+        if (!r.ok()) {
+          LOG.warn("cannot detach {} from {}: {}", loop, file, r.describe());
+        }
+      }
+    });
   }
 
   private static void stopDnsmasq(Path netDir) {
