@@ -710,6 +710,11 @@ final class LxcBackend implements GuestBackend {
       c.append("lxc.mount.entry = ").append(qgaDir(g)).append(' ').append(QGA_DIR).append(" none bind,create=dir 0 0\n");
     }
     String devicesAllow = cgroupV1() ? "lxc.cgroup.devices.allow" : "lxc.cgroup2.devices.allow";
+    if (g.type == GuestType.QEMU && !unpriv) {
+      // A VM has /dev/net/tun; Docker's runc allows it in every container's device cgroup it
+      // makes, which fails under a privileged parent whose cgroup lacks it (common.conf's does).
+      c.append(devicesAllow).append(" = c 10:200 rwm\n");
+    }
     for (Disk d : disks) {
       c.append("lxc.mount.entry = ").append(d.loop()).append(" dev/").append(d.dev()).append(" none bind,create=file 0 0\n");
       c.append(devicesAllow).append(" = b ").append(d.majorMinor()).append(" rwm\n");
