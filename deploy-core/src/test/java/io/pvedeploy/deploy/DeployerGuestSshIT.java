@@ -38,6 +38,7 @@ class DeployerGuestSshIT {
   static final int VMID = 163;
   static final String ADDRESS = "10.99.0.63";
   static final String APP = "deploysshit";
+  static final String DATA = "/srv/" + APP;
   static final int VM_VMID = 164;
   static final String VM_ADDRESS = "10.99.0.64";
 
@@ -78,6 +79,7 @@ class DeployerGuestSshIT {
     Files.writeString(bundle.resolve("www/index.html"), "over ssh\n");
     spec = DeploymentSpec.builder(APP)
         .guest(GuestSpec.lxc(SandboxContainer.TEMPLATE).vmid(VMID).node("pve1").cores(2).memoryMb(1024).diskGb(8)
+            .data(DataVolume.of(1, DATA))
             .network(NetworkSpec.builder().staticIpv4(ADDRESS + "/24", "10.99.0.1")))
         .compose(ComposeSpec.of(bundle, image))
         .healthDeadline(Duration.ofMinutes(2))
@@ -132,9 +134,25 @@ class DeployerGuestSshIT {
 
   @Test
   @Order(2)
-  void theSecondPlanOverSshHasNoChanges() throws Exception {
+  void theSecondPlanOverSshHasNoChangesAndALargerDataVolumeGrowsMp0InPlace() throws Exception {
     Plan again = deployer.plan(spec);
     assertThat(again.render()).contains("No changes.");
+
+    DeploymentSpec grown = spec.toBuilder().guest(spec.guest().toBuilder().data(DataVolume.of(2, DATA)).build()).build();
+    Plan plan = deployer.plan(grown);
+    assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList())
+        .singleElement().isInstanceOfSatisfying(PlanStep.Update.class, u -> {
+          assertThat(u.address()).isEqualTo("guest.lxc[" + VMID + "]");
+          assertThat(u.changes()).containsExactly(Change.update("mp0", "1G", "2G"));
+        });
+    deployer.apply(grown, plan, e -> { });
+    assertThat(h.pve().nodes().node("pve1").lxc(VMID).config().get("mp0"))
+        .hasValueSatisfying(mp0 -> assertThat(mp0).contains("mp=" + DATA).contains("size=2G"));
+    assertThat(deployer.plan(grown).render()).contains("No changes.");
+    assertThatThrownBy(() -> deployer.plan(spec)).isInstanceOf(DeployException.class)
+        .hasMessageContaining("below the data volume's 2G (mp0 of CT " + VMID + ")")
+        .hasMessageContaining("Nothing was changed");
+    spec = grown;
   }
 
   @Test

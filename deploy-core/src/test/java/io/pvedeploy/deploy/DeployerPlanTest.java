@@ -3,6 +3,7 @@ package io.pvedeploy.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pvedeploy.deploy.internal.DataVolumes;
 import io.pvedeploy.deploy.internal.DeployedState;
 import io.pvedeploy.deploy.internal.Deployment;
 import io.pvedeploy.deploy.internal.Desired;
@@ -220,9 +221,9 @@ class DeployerPlanTest {
     assertThat(s.serverVersion()).isEmpty();
     assertThat(s.imageIds()).isEqualTo(Map.of("b:2", "sha256:22"));
     assertThat(s.deployed()).isEmpty();
-    assertThat(Survey.argv("/opt/pvedeploy/shop", List.of("a:1")))
+    assertThat(Survey.argv("/opt/pvedeploy/shop", "", List.of("a:1")))
         .as("inputs are positional parameters, never part of the script")
-        .containsExactly("sh", "-c", Survey.SCRIPT, "pvedeploy-survey", "/opt/pvedeploy/shop", "a:1");
+        .containsExactly("sh", "-c", Survey.SCRIPT, "pvedeploy-survey", "/opt/pvedeploy/shop", "", "a:1");
   }
 
   // ------------------------------------------------------------------ VMs
@@ -302,17 +303,104 @@ class DeployerPlanTest {
   }
 
   @Test
-  void aVmNeedsNoNodeShellButItsDataVolumeIsRefusedUntilTheVmCanMountIt() throws Exception {
+  void aVmNeedsNoNodeShellAndMayHaveADataVolume() throws Exception {
     try (ProxmoxClient pve = ProxmoxClient.builder().baseUrl("https://127.0.0.1:9")
         .apiToken("root@pam!ci", "00000000-0000-0000-0000-000000000000").build()) {
       Target apiOnly = Target.of(pve);
       Deployment.of(vmSpec(), apiOnly, null, LocalShell.create()).precheck(vmSpec());
-      DeploymentSpec withData = vmSpec().toBuilder().guest(vmSpec().guest().toBuilder().data(DataVolume.of(4)).build())
-          .build();
-      assertThatThrownBy(() -> Deployment.of(withData, apiOnly, null, LocalShell.create()).precheck(withData))
-          .isInstanceOf(DeployException.class)
-          .hasMessageContaining("guest.data on a VM is not supported")
-          .hasMessageContaining("Nothing was changed");
+      Deployment.of(vmWithData(4), apiOnly, null, LocalShell.create()).precheck(vmWithData(4));
     }
+  }
+
+  // ------------------------------------------------------------------ data volumes
+
+  DeploymentSpec vmWithData(int gb) throws SpecException {
+    return vmSpec().toBuilder().guest(vmSpec().guest().toBuilder().data(DataVolume.of(gb)).build()).build();
+  }
+
+  DeploymentSpec lxcWithData(int gb, String path) throws SpecException {
+    return spec.toBuilder().guest(spec.guest().toBuilder().data(DataVolume.of(gb, path)).build()).build();
+  }
+
+  /** A running VM as deployed, whose survey says whether the data path is mounted. */
+  Observed vmWithDisk(String scsi1, boolean mounted) {
+    Map<String, String> changed = new HashMap<>();
+    if (scsi1 != null) {
+      changed.put("scsi1", scsi1);
+    }
+    Observed as = deployed(2048, IMAGE_ID);
+    Survey survey = Survey.parse((mounted ? "data=mounted\n" : "data=unmounted\n") + as.survey().orElseThrow().raw());
+    return new Observed(162, "pve1", Optional.of(new Observed.GuestState("running", Set.of("pvedeploy-shop"),
+        vmConfig(changed))), Optional.of(survey));
+  }
+
+  Observed lxcWithMp0(String mp0) {
+    Map<String, String> v = new HashMap<>(config(2048).values());
+    v.put("mp0", mp0);
+    return new Observed(161, "pve1", Optional.of(new Observed.GuestState("running", Set.of("pvedeploy-shop"),
+        new LxcConfig(v, "d"))), deployed(2048, IMAGE_ID).survey());
+  }
+
+  @Test
+  void aNewVmsDataVolumeIsItsDiskScsi1MountedWhereTheSpecSays() throws Exception {
+    Plan plan = Differ.plan(vmWithData(4), desired, new Observed(162, "pve1", Optional.empty(), Optional.empty()));
+    assertThat(plan.steps().get(0).changes()).extracting(Change::attribute).containsSequence("disk", "scsi1", "data");
+    assertThat(plan.render())
+        .contains("+ scsi1     = \"local-lvm:4G\"")
+        .contains("+ data      = \"/opt/pvedeploy/data\"");
+    assertThat(Survey.parse("data=unmounted\n").dataMounted()).contains(false);
+    assertThat(Survey.parse("docker=0\n").dataMounted()).as("not asked").isEmpty();
+  }
+
+  @Test
+  void aVmsDataVolumeAsDeployedIsNoChangesUnmountedItIsMountedAndALargerSizeGrowsIt() throws Exception {
+    String disk = "local-lvm:vm-162-disk-1,size=4G";
+    assertThat(Differ.plan(vmWithData(4), desired, vmWithDisk(disk, true)).render()).startsWith("No changes.");
+    assertThat(Differ.plan(vmWithData(4), desired, vmWithDisk(disk, false)).steps().get(0).changes())
+        .containsExactly(Change.update("data", "(not mounted)", "/opt/pvedeploy/data"));
+    assertThat(Differ.plan(vmWithData(8), desired, vmWithDisk(disk, true)).steps().get(0))
+        .isInstanceOfSatisfying(PlanStep.Update.class, u ->
+            assertThat(u.changes()).containsExactly(Change.update("scsi1", "4G", "8G")));
+    assertThat(Differ.plan(vmSpec(), desired, vmWithDisk(disk, false)).hasChanges())
+        .as("a spec without guest.data leaves the disk alone").isFalse();
+  }
+
+  @Test
+  void aContainersMp0GrowsInPlace() throws Exception {
+    Observed observed = lxcWithMp0("local-lvm:vm-161-disk-1,mp=/srv/data,size=4G");
+    assertThat(Differ.plan(lxcWithData(4, "/srv/data"), desired, observed).hasChanges()).isFalse();
+    assertThat(Differ.plan(lxcWithData(6, "/srv/data"), desired, observed).steps().get(0).changes())
+        .containsExactly(Change.update("mp0", "4G", "6G"));
+  }
+
+  @Test
+  void whatTheDeployerDoesNotDoToADataVolumeIsRefusedBeforeAnyChange() throws Exception {
+    Observed.GuestState ct = lxcWithMp0("local-lvm:vm-161-disk-1,mp=/srv/data,size=4G").guest().orElseThrow();
+    assertThatThrownBy(() -> DataVolumes.check(lxcWithData(2, "/srv/data"), ct, 161))
+        .isInstanceOf(DeployException.class)
+        .hasMessageContaining("guest.data.size 2")
+        .hasMessageContaining("below the data volume's 4G (mp0 of CT 161)")
+        .hasMessageContaining("cannot shrink")
+        .hasMessageContaining("Set guest.data.size to 4 or more")
+        .hasMessageContaining("Nothing was changed");
+    assertThatThrownBy(() -> DataVolumes.check(lxcWithData(4, "/opt/data"), ct, 161))
+        .isInstanceOf(DeployException.class)
+        .hasMessageContaining("is mounted at /srv/data")
+        .hasMessageContaining("Set guest.data.path back to /srv/data");
+    Observed.GuestState noMp0 = deployed(2048, IMAGE_ID).guest().orElseThrow();
+    assertThatThrownBy(() -> DataVolumes.check(lxcWithData(4, "/srv/data"), noMp0, 161))
+        .isInstanceOf(DeployException.class)
+        .hasMessageContaining("CT 161 was made without one (mp0 is not set)")
+        .hasMessageContaining("pct set 161 --mp0 local-lvm:4,mp=/srv/data");
+    Observed.GuestState noScsi1 = vmWithDisk(null, false).guest().orElseThrow();
+    assertThatThrownBy(() -> DataVolumes.check(vmWithData(4), noScsi1, 162))
+        .isInstanceOf(DeployException.class)
+        .hasMessageContaining("VM 162 was made without one")
+        .hasMessageContaining("qm set 162 --scsi1 local-lvm:4");
+    Observed.GuestState cloudInit = vmWithDisk("local-lvm:vm-162-cloudinit,media=cdrom", false).guest().orElseThrow();
+    assertThatThrownBy(() -> DataVolumes.check(vmWithData(4), cloudInit, 162))
+        .isInstanceOf(DeployException.class).hasMessageContaining("(scsi1 is local-lvm:vm-162-cloudinit,media=cdrom)");
+    DataVolumes.check(vmWithData(4), vmWithDisk("local-lvm:vm-162-disk-1,size=4G", true).guest().orElseThrow(), 162);
+    DataVolumes.check(spec, noMp0, 161); // no guest.data: nothing to check
   }
 }

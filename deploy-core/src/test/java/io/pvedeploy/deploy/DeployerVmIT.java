@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * installs Docker through the guest agent, ships a locally built image and a bundle whose service
  * needs a generated secret file, and checks that a second plan changes nothing and a changed
  * bundle is only a new release; that a person's deploy lock keeps applies out until released;
- * and that a release failing its health gate gives way to the previous one.
+ * and that a release failing its health gate gives way to the previous one. The VM has a data
+ * volume (disk scsi1, formatted and mounted by the deployer), which the service writes to.
  */
 @Tag("integration")
 @ExtendWith(SandboxContainer.class)
@@ -42,6 +43,8 @@ class DeployerVmIT {
   static final int VMID = 162;
   static final String APP = "deployvmit";
   static final String SECRET_PATH = "/opt/pvedeploy/" + APP + "/secrets/api_key";
+  /** The data volume (disk scsi1); the service keeps a file under it through a bind mount. */
+  static final String DATA = "/srv/" + APP;
 
   @TempDir static Path tmp;
   static SandboxContainer.Handle h;
@@ -67,18 +70,20 @@ class DeployerVmIT {
         services:
           web:
             image: %s
-            command: ["sh", "-c", "test -s /run/secrets/api_key || { echo no secret; exit 1; }; exec busybox httpd -f -p 8080 -h /www"]
+            command: ["sh", "-c", "test -s /run/secrets/api_key || { echo no secret; exit 1; }; date >> /state/starts; exec busybox httpd -f -p 8080 -h /www"]
             volumes:
               - ./www:/www:ro
+              - %s/state:/state
             healthcheck:
               test: ["CMD", "busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/index.html"]
               interval: 1s
               timeout: 2s
               retries: 3
-        """.formatted(image));
+        """.formatted(image, DATA));
     Files.writeString(bundle.resolve("www/index.html"), "hello v1\n");
     spec = DeploymentSpec.builder(APP)
         .guest(GuestSpec.vm(SandboxContainer.TEMPLATE_VM).vmid(VMID).node("pve1").cores(2).memoryMb(1024).diskGb(8)
+            .data(DataVolume.of(1, DATA))
             .network(NetworkSpec.builder().staticIpv4("10.99.0.62/24", "10.99.0.1")))
         .compose(ComposeSpec.of(bundle, image))
         .secret(SecretSpec.hex("api_key", 16).withServices("web"))
@@ -130,6 +135,12 @@ class DeployerVmIT {
     assertThat(config.get("ipconfig0")).contains("ip=10.99.0.62/24,gw=10.99.0.1");
     assertThat(config.get("scsi0")).hasValueSatisfying(d -> assertThat(d).contains("size=8G"));
     assertThat(out("ip", "-4", "-o", "addr", "show", "eth0")).contains("10.99.0.62/24");
+    assertThat(config.get("scsi1")).hasValueSatisfying(d -> assertThat(d).contains("size=1G"));
+    assertThat(out("findmnt", "-n", "-o", "SOURCE,FSTYPE", DATA)).matches("/dev/sdb\\s+ext4");
+    assertThat(out("cat", "/etc/fstab")).contains(
+        "/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1 " + DATA + " ext4 defaults,nofail 0 2");
+    assertThat(out("findmnt", "-n", "-o", "SOURCE", "--target", DATA + "/state/starts"))
+        .as("the service's state is on the data volume").isEqualTo("/dev/sdb");
 
     Secret value = store.get("api_key").orElseThrow();
     assertThat(out("stat", "-c", "%a %U", SECRET_PATH)).isEqualTo("400 root");
@@ -235,6 +246,31 @@ class DeployerVmIT {
           .hasMessageContaining("guest.kind asks for an LXC container")
           .hasMessageContaining("destroy guest " + VMID + " first").hasMessageContaining("Nothing was changed");
     }
+  }
+
+  @Test
+  @Order(7)
+  void aDataVolumeFoundUnmountedIsMountedAgainAsItWasAndNeverMoved() throws Exception {
+    String starts = out("cat", DATA + "/state/starts");
+    out("umount", DATA);
+    Plan plan = deployer.plan(spec);
+    System.out.println("=== plan with the data volume unmounted\n" + plan.render());
+    assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList())
+        .singleElement().isInstanceOfSatisfying(PlanStep.Update.class, u -> {
+          assertThat(u.address()).isEqualTo("guest.vm[" + VMID + "]");
+          assertThat(u.changes()).containsExactly(Change.update("data", "(not mounted)", DATA));
+        });
+    deployer.apply(spec, plan, e -> { });
+    assertThat(out("cat", DATA + "/state/starts")).as("mounted as it was, not formatted again").isEqualTo(starts);
+    assertThat(deployer.plan(spec).hasChanges()).isFalse();
+
+    DeploymentSpec moved = spec.toBuilder().guest(spec.guest().toBuilder().data(DataVolume.of(1, "/srv/elsewhere"))
+        .build()).build();
+    Plan move = deployer.plan(moved);
+    assertThatThrownBy(() -> deployer.apply(moved, move, e -> { })).isInstanceOf(DeployException.class)
+        .hasMessageContaining("is mounted at " + DATA + ", not at /srv/elsewhere")
+        .hasMessageContaining("set guest.data.path back to " + DATA);
+    assertThat(out("findmnt", "-n", "-o", "TARGET", "/dev/sdb")).isEqualTo(DATA);
   }
 
   private static String out(String... argv) throws Exception {

@@ -2,9 +2,11 @@ package io.pvedeploy.deploy.internal;
 
 import io.pvedeploy.deploy.Addressing;
 import io.pvedeploy.deploy.ApplyEvent;
+import io.pvedeploy.deploy.DataVolume;
 import io.pvedeploy.deploy.DeployException;
 import io.pvedeploy.deploy.DeploymentResult;
 import io.pvedeploy.deploy.DeploymentSpec;
+import io.pvedeploy.deploy.GuestKind;
 import io.pvedeploy.deploy.ImageSpec;
 import io.pvedeploy.deploy.Placement;
 import io.pvedeploy.deploy.Plan;
@@ -134,6 +136,7 @@ public final class Deployment {
       }
       ClusterResource r = found.get();
       Observed.GuestState state = driver.read(r);
+      DataVolumes.check(spec, state, r.vmid());
       Optional<Survey> survey = Optional.empty();
       if (state.running()) {
         try (GuestShell shell = shellInto(spec, r.node(), r.vmid())) {
@@ -241,7 +244,10 @@ public final class Deployment {
   private static Survey survey(GuestShell shell, String appDir, DeploymentSpec spec) throws DeployException {
     List<String> refs = spec.compose().images().stream().map(ImageSpec::reference).toList();
     try {
-      ExecResult r = shell.run(Exec.builder(Survey.argv(appDir, refs)).timeout(SURVEY_TIMEOUT).build());
+      // A container's mp0 is PVE's to mount; a VM's data disk is the guest's, so its mount is checked.
+      String dataPath = spec.guest().kind() == GuestKind.VM
+          ? spec.guest().data().map(DataVolume::mountPath).orElse("") : "";
+      ExecResult r = shell.run(Exec.builder(Survey.argv(appDir, dataPath, refs)).timeout(SURVEY_TIMEOUT).build());
       if (!r.succeeded()) {
         throw new DeployException("surveying " + shell.target() + " failed (exit " + r.exitCode() + "): "
             + r.outputTail().strip(), null);

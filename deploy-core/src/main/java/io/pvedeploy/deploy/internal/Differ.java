@@ -175,7 +175,7 @@ public final class Differ {
       c.add(Change.set("cores", g.cores()));
       c.add(Change.set("memory", g.memoryMb()));
       c.add(Change.set("rootfs", g.storage() + ":" + g.diskGb()));
-      g.data().ifPresent(d -> c.add(Change.set("mp0", g.storage() + ":" + d.sizeGb() + ",mp=" + d.mountPath())));
+      c.addAll(DataVolumes.created(g));
       c.add(Change.set("net0", net));
       c.add(Change.set("unprivileged", !g.security().isPrivileged()));
       c.add(Change.set("features", features.render()));
@@ -210,6 +210,7 @@ public final class Differ {
     if (!config.features().equals(features)) {
       c.add(Change.update("features", config.features().render(), features.render()));
     }
+    c.addAll(DataVolumes.updated(g, now, observed.survey()));
     return update(spec, address, now, c);
   }
 
@@ -237,6 +238,7 @@ public final class Differ {
       c.add(Change.set("cores", g.cores()));
       c.add(Change.set("memory", g.memoryMb()));
       c.add(Change.set("disk", g.storage() + ":" + g.diskGb() + "G"));
+      c.addAll(DataVolumes.created(g));
       c.add(Change.set("net0", net));
       c.add(Change.set("ipconfig0", ipConfig));
       c.add(Change.set("agent", true));
@@ -268,6 +270,7 @@ public final class Differ {
     if (!ipNow.equals(ipConfig)) {
       c.add(Change.update("ipconfig0", ipNow, ipConfig));
     }
+    c.addAll(DataVolumes.updated(g, now, observed.survey()));
     return update(spec, address, now, c);
   }
 

@@ -37,9 +37,10 @@ sealed interface GuestDriver permits LxcDriver, VmDriver {
 
   /**
    * Checks what the plan for a guest that does not exist yet relies on, from the guests the
-   * planner listed anyway (the VM template).
+   * planner listed anyway (the VM template) and, for a VM with a data volume, the template's config.
    */
-  default void checkCreate(DeploymentSpec spec, java.util.List<ClusterResource> guests) throws DeployException {}
+  default void checkCreate(DeploymentSpec spec, java.util.List<ClusterResource> guests)
+      throws DeployException, ProxmoxException {}
 
   /** The guest's config and state. */
   Observed.GuestState read(ClusterResource guest) throws ProxmoxException;

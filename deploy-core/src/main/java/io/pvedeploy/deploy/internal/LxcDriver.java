@@ -184,6 +184,12 @@ final class LxcDriver implements GuestDriver {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
         node.get().pctSet(observed.vmid(), features);
       }
+      if (step.changes().stream().anyMatch(c -> c.attribute().equals(DataVolumes.LXC_MOUNT))) {
+        // PVE grows the volume and the filesystem on it, online.
+        int gb = spec.guest().data().orElseThrow().sizeGb();
+        listener.accept(new ApplyEvent.StepProgress(step, "growing " + DataVolumes.LXC_MOUNT + " to " + gb + "G"));
+        lxc.resize(DataVolumes.LXC_MOUNT, gb + "G").awaitSuccess(Deployment.TASK_WAIT);
+      }
       start = !now.running();
     }
     if (start) {

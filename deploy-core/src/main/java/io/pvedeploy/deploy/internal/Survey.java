@@ -16,18 +16,22 @@ import java.util.Optional;
  * @param daemonSha256 hex sha256 of {@code /etc/docker/daemon.json}, empty when there is none
  * @param imageIds expected image reference to the id the guest has under it (absent: none)
  * @param deployed the state the last apply wrote
+ * @param dataMounted whether the data volume's path is a mount point, when the survey was asked
  * @param raw the script's output as read, part of the plan's basis
  */
 public record Survey(boolean dockerInstalled, Optional<String> compose, Optional<String> serverVersion,
-    Optional<String> daemonSha256, Map<String, String> imageIds, Optional<DeployedState> deployed, String raw) {
+    Optional<String> daemonSha256, Map<String, String> imageIds, Optional<DeployedState> deployed,
+    Optional<Boolean> dataMounted, String raw) {
   static final String DEPLOYED_MARKER = "--deployed.json--";
 
   /**
    * The survey script: constant text, its inputs as positional parameters ({@code $1} the app
-   * directory, then the image references), never interpolated.
+   * directory, {@code $2} the data volume's path or empty, then the image references), never
+   * interpolated.
    */
   public static final String SCRIPT = String.join("\n",
-      "app=$1; shift",
+      "app=$1; data=$2; shift 2",
+      "if [ -n \"$data\" ]; then if mountpoint -q \"$data\"; then echo data=mounted; else echo data=unmounted; fi; fi",
       "if command -v docker >/dev/null 2>&1; then echo docker=1; else echo docker=0; fi",
       "v=$(docker version --format '{{.Server.Version}}' 2>/dev/null) && echo \"server=$v\"",
       "if docker compose version >/dev/null 2>&1; then echo compose=v2;"
@@ -44,9 +48,12 @@ public record Survey(boolean dockerInstalled, Optional<String> compose, Optional
     imageIds = Map.copyOf(imageIds);
   }
 
-  /** The argv that runs {@link #SCRIPT} in the guest. */
-  public static List<String> argv(String appDirectory, List<String> imageRefs) {
-    List<String> argv = new ArrayList<>(List.of("sh", "-c", SCRIPT, "pvedeploy-survey", appDirectory));
+  /**
+   * The argv that runs {@link #SCRIPT} in the guest; {@code dataPath} (may be empty) is a data
+   * volume the guest itself mounts, whose mount the survey checks.
+   */
+  public static List<String> argv(String appDirectory, String dataPath, List<String> imageRefs) {
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", SCRIPT, "pvedeploy-survey", appDirectory, dataPath));
     argv.addAll(imageRefs);
     return argv;
   }
@@ -59,6 +66,7 @@ public record Survey(boolean dockerInstalled, Optional<String> compose, Optional
     String daemon = null;
     Map<String, String> images = new LinkedHashMap<>();
     Optional<DeployedState> deployed = Optional.empty();
+    Boolean dataMounted = null;
     int marker = output.indexOf(DEPLOYED_MARKER + "\n");
     String head = marker < 0 ? output : output.substring(0, marker);
     if (marker >= 0) {
@@ -73,6 +81,8 @@ public record Survey(boolean dockerInstalled, Optional<String> compose, Optional
         compose = line.substring("compose=".length()).strip();
       } else if (line.startsWith("daemon=")) {
         daemon = line.substring("daemon=".length()).strip();
+      } else if (line.equals("data=mounted") || line.equals("data=unmounted")) {
+        dataMounted = line.equals("data=mounted");
       } else if (line.startsWith("image ")) {
         String[] f = line.split(" ");
         if (f.length == 3 && !f[2].equals("-")) {
@@ -82,6 +92,6 @@ public record Survey(boolean dockerInstalled, Optional<String> compose, Optional
     }
     return new Survey(docker, Optional.ofNullable(compose).filter(s -> !s.isEmpty()),
         Optional.ofNullable(server).filter(s -> !s.isEmpty()), Optional.ofNullable(daemon).filter(s -> !s.isEmpty()),
-        images, deployed, output);
+        images, deployed, Optional.ofNullable(dataMounted), output);
   }
 }

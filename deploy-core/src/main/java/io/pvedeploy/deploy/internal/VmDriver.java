@@ -70,17 +70,10 @@ final class VmDriver implements GuestDriver {
           + g.template() + "; a VM is cloned from a VM template: give guest.template the template's vmid"
           + " (e.g. 9000). Nothing was changed", null);
     }
-    if (g.data().isPresent()) {
-      // A second disk must be partitioned, formatted and mounted inside the VM; that is not built yet.
-      throw new DeployException("guest.data on a VM is not supported by this version of the deployer: it"
-          + " would add a disk the VM does not format or mount, and the app's state would end up on the"
-          + " root disk. Remove guest.data (the state stays on the root disk, guest.diskGb), or deploy"
-          + " into an LXC container, where it is mp0. Nothing was changed", null);
-    }
   }
 
   @Override
-  public void checkCreate(DeploymentSpec spec, List<ClusterResource> guests) throws DeployException {
+  public void checkCreate(DeploymentSpec spec, List<ClusterResource> guests) throws DeployException, ProxmoxException {
     int template = ((GuestTemplate.VmTemplate) spec.guest().template()).vmid();
     Optional<ClusterResource> t = guests.stream().filter(r -> r.vmid() == template).findFirst();
     if (t.isEmpty() || !t.get().type().equals("qemu") || !t.get().template()) {
@@ -89,6 +82,17 @@ final class VmDriver implements GuestDriver {
               .orElse("not on this cluster")
           + "; a VM is a full clone of a VM template with cloud-init and the QEMU guest agent. Name one"
           + " (qm template <vmid> turns a prepared VM into one). Nothing was changed", null);
+    }
+    if (spec.guest().data().isPresent()) {
+      // One more request, for new VMs with a data volume only: the clone copies the template's disks.
+      Optional<String> taken = qemu(t.get().node(), template).config().get(DataVolumes.VM_DISK);
+      if (taken.isPresent()) {
+        throw new DeployException("guest.data of " + spec.app() + " is the VM's disk " + DataVolumes.VM_DISK + ", but"
+            + " template " + template + " (" + t.get().name() + ") has " + DataVolumes.VM_DISK + " already ("
+            + taken.get() + "). Move it elsewhere in the template (a cloud-init drive on ide2: qm set " + template
+            + " --delete " + DataVolumes.VM_DISK + " --ide2 " + spec.guest().storage() + ":cloudinit), or remove"
+            + " guest.data. Nothing was changed", null);
+      }
     }
   }
 
@@ -120,6 +124,7 @@ final class VmDriver implements GuestDriver {
     if (step instanceof PlanStep.Create) {
       create(spec, step, observed, vm, listener);
       start(step, vm, shell, listener, () -> pinHostKeys(spec, step, observed, vm, listener));
+      prepareData(spec, step, shell, listener);
       return;
     }
     if (!(step instanceof PlanStep.Update)) {
@@ -128,8 +133,10 @@ final class VmDriver implements GuestDriver {
     Observed.GuestState now = observed.guest().orElseThrow();
     ConfigUpdate.Builder u = ConfigUpdate.builder().digest(now.digest());
     boolean restart = false;
+    boolean data = false;
     for (Change c : step.changes()) {
       restart |= NEED_RESTART.contains(c.attribute());
+      data |= c.attribute().equals(DataVolumes.VM_DISK) || c.attribute().equals("data");
       switch (c.attribute()) {
         case "name" -> u.set("name", spec.hostname());
         case "cores" -> u.cores(spec.guest().cores());
@@ -146,6 +153,11 @@ final class VmDriver implements GuestDriver {
       listener.accept(new ApplyEvent.StepProgress(step, "updating VM " + observed.vmid() + ": " + update));
       vm.updateConfig(update);
     }
+    if (step.changes().stream().anyMatch(c -> c.attribute().equals(DataVolumes.VM_DISK))) {
+      int gb = spec.guest().data().orElseThrow().sizeGb();
+      listener.accept(new ApplyEvent.StepProgress(step, "growing " + DataVolumes.VM_DISK + " to " + gb + "G"));
+      vm.resize(DataVolumes.VM_DISK, gb + "G").awaitSuccess(Deployment.TASK_WAIT);
+    }
     if (!now.running()) {
       start(step, vm, shell, listener, () -> {});
     } else if (restart) {
@@ -156,6 +168,23 @@ final class VmDriver implements GuestDriver {
       vm.status().reboot().awaitSuccess(Deployment.TASK_WAIT);
       awaitAgent(vm);
       Deployment.awaitExec(shell);
+    }
+    if (data) {
+      prepareData(spec, step, shell, listener);
+    }
+  }
+
+  /** Formats (when blank), mounts and grows the VM's data disk, once the VM runs commands. */
+  private static void prepareData(DeploymentSpec spec, PlanStep step, GuestShell shell, Consumer<ApplyEvent> listener)
+      throws DeployException {
+    if (spec.guest().data().isEmpty()) {
+      return;
+    }
+    listener.accept(new ApplyEvent.StepProgress(step, "preparing the data volume " + DataVolumes.VM_DISK + " at "
+        + spec.guest().data().get().mountPath()));
+    String done = DataVolumes.prepareInVm(spec.guest().data().get(), shell);
+    if (!done.isEmpty()) {
+      listener.accept(new ApplyEvent.StepProgress(step, done.replace('\n', ';')));
     }
   }
 
@@ -181,6 +210,7 @@ final class VmDriver implements GuestDriver {
         .ipConfig(0, g.network().toIpConfig())
         .tags(Deployment.withTag(Deployment.tags(cloned.get("tags").orElse("")), spec.app()))
         .onBoot(g.startOnBoot());
+    g.data().ifPresent(d -> u.set(DataVolumes.VM_DISK, g.storage() + ":" + d.sizeGb()));
     if (!cloned.agentEnabled()) {
       u.set("agent", "1");
     }
