@@ -312,6 +312,20 @@ class DeployerPlanTest {
     }
   }
 
+  @Test
+  void apparmorUnconfinedIsRefusedRatherThanPlannedAndLeftUndone() throws Exception {
+    DeploymentSpec unconfined = spec.toBuilder().guest(spec.guest().toBuilder()
+        .security(SecurityPolicy.defaults().apparmorUnconfined("the NFS client needs mount")).build()).build();
+    try (ProxmoxClient pve = ProxmoxClient.builder().baseUrl("https://127.0.0.1:9")
+        .apiToken("root@pam!ci", "00000000-0000-0000-0000-000000000000").build()) {
+      assertThatThrownBy(() -> Deployment.of(unconfined, Target.of(pve), null, LocalShell.create()).precheck(unconfined))
+          .isInstanceOf(DeployException.class)
+          .hasMessageContaining("apparmorUnconfined of shop is not applied")
+          .hasMessageContaining("/etc/pve/lxc/<vmid>.conf")
+          .hasMessageContaining("Nothing was changed");
+    }
+  }
+
   // ------------------------------------------------------------------ data volumes
 
   DeploymentSpec vmWithData(int gb) throws SpecException {

@@ -58,6 +58,16 @@ final class LxcDriver implements GuestDriver {
 
   @Override
   public void precheck(DeploymentSpec spec) throws DeployException {
+    if (spec.guest().security().apparmorUnconfinedReason().isPresent()) {
+      // PVE has no API for raw lxc.* keys: the line goes into /etc/pve/lxc/<vmid>.conf on the
+      // node, which the sandbox cannot stand in for yet, so it is refused rather than shown in
+      // the plan and left undone.
+      throw new DeployException("guest.security.apparmorUnconfined of " + spec.app() + " is not applied by this"
+          + " version of the deployer: PVE sets lxc.apparmor.profile only as a raw line in /etc/pve/lxc/<vmid>.conf"
+          + " on the node, not through its API. Remove it from the spec; if the container must run unconfined,"
+          + " add 'lxc.apparmor.profile: unconfined' to that file by hand and restart the container. Nothing was"
+          + " changed", null);
+    }
     if (target.guestSsh().isPresent()) {
       GuestSshAccess.publicKey(target.guestSsh().get()); // a missing .pub is found before anything is read
     }
