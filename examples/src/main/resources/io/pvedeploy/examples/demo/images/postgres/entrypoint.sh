@@ -34,10 +34,12 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     exit 1
   fi
   echo "pg-entrypoint: initialising $PGDATA for user $POSTGRES_USER, database $POSTGRES_DB"
+  # Written by root while root owns it, then handed over: with fs.protected_regular (1 under
+  # systemd, PVE's default) even root may not open another user's file in sticky /tmp to write.
   pwfile=$(mktemp)
+  printf '%s\n' "$password" > "$pwfile"
   chown postgres "$pwfile"
   chmod 0400 "$pwfile"
-  printf '%s\n' "$password" > "$pwfile"
   as_postgres initdb -D "$PGDATA" -U postgres --pwfile="$pwfile" \
     --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 > /dev/null
   rm -f "$pwfile"
