@@ -361,7 +361,7 @@ class DeployerPlanTest {
     assertThat(plan.steps().get(0).changes()).extracting(Change::attribute).containsSequence("disk", "scsi1", "data");
     assertThat(plan.render())
         .contains("+ scsi1     = \"local-lvm:4G\"")
-        .contains("+ data      = \"/opt/pvedeploy/data\"");
+        .contains("+ data      = \"/var/lib/docker/volumes\"");
     assertThat(Survey.parse("data=unmounted\n").dataMounted()).contains(false);
     assertThat(Survey.parse("docker=0\n").dataMounted()).as("not asked").isEmpty();
   }
@@ -371,7 +371,7 @@ class DeployerPlanTest {
     String disk = "local-lvm:vm-162-disk-1,size=4G";
     assertThat(Differ.plan(vmWithData(4), desired, vmWithDisk(disk, true)).render()).startsWith("No changes.");
     assertThat(Differ.plan(vmWithData(4), desired, vmWithDisk(disk, false)).steps().get(0).changes())
-        .containsExactly(Change.update("data", "(not mounted)", "/opt/pvedeploy/data"));
+        .containsExactly(Change.update("data", "(not mounted)", DataVolume.DEFAULT_MOUNT_PATH));
     assertThat(Differ.plan(vmWithData(8), desired, vmWithDisk(disk, true)).steps().get(0))
         .isInstanceOfSatisfying(PlanStep.Update.class, u ->
             assertThat(u.changes()).containsExactly(Change.update("scsi1", "4G", "8G")));

@@ -1,6 +1,7 @@
 package io.pvedeploy.examples;
 
 import io.pvedeploy.deploy.ComposeSpec;
+import io.pvedeploy.deploy.DataVolume;
 import io.pvedeploy.deploy.DeploymentSpec;
 import io.pvedeploy.deploy.GuestKind;
 import io.pvedeploy.deploy.GuestSpec;
@@ -103,6 +104,7 @@ public final class DemoStack {
     GuestSpec.Builder guest = kind == GuestKind.VM ? GuestSpec.vm(VM_TEMPLATE) : GuestSpec.lxc(TEMPLATE);
     return DeploymentSpec.builder(APP)
         .guest(guest.vmid(VMID).node("pve1").hostname(APP).cores(2).memoryMb(1536).diskGb(8)
+            .data(DataVolume.of(2)) // Docker's named volumes (pgdata, redisdata) live on it
             .network(NetworkSpec.builder().bridge("vmbr0").staticIpv4(ADDRESS + "/24", GATEWAY)))
         .compose(ComposeSpec.of(bundleDirectory, refs.all().toArray(String[]::new)))
         .secret(SecretSpec.password(DB_PASSWORD, 32).withServices("db", "backend"))

@@ -83,6 +83,7 @@ class DemoIT {
     assertThat(r.exit).as(r.output).isZero();
     assertThat(r.output).contains("Plan: 8 to add, 0 to change, 0 to destroy.")
         .contains("+ secret[db_password]").contains("(sensitive)")
+        .as("the data volume holds Docker's named volumes").contains("local-lvm:2,mp=/var/lib/docker/volumes\"")
         .contains("The demo answers at http://10.99.8.80/").contains("\"backend\": \"1\"");
     assertThat(get("/health")).contains("\"status\": \"ok\"");
     assertThat(Files.getPosixFilePermissions(stateDir.resolve("private")))

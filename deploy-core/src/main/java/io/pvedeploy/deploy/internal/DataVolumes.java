@@ -45,7 +45,8 @@ public final class DataVolumes {
    * a mounted one online, which needs {@code CAP_SYS_RESOURCE}, as root in a VM has). Refuses a
    * disk mounted elsewhere, a disk holding something other than an ext, xfs or btrfs filesystem (a
    * partition table, swap), and a non-empty mount directory (mounting would hide its files).
-   * Constant text; {@code $1} the device, {@code $2} the mount path.
+   * Under systemd, a drop-in makes {@code docker.service} require the mount. Constant text;
+   * {@code $1} the device, {@code $2} the mount path.
    */
   static final String PREPARE_SCRIPT = String.join("\n",
       "dev=$1; mp=$2; i=0",
@@ -103,6 +104,18 @@ public final class DataVolumes {
       "  esac",
       "  mount \"$mp\" || exit 9",
       "  echo \"mounted $dev at $mp\"",
+      "fi",
+      // nofail lets a VM boot without the disk; Docker must not then start the app on an empty
+      // directory (a database would initialise a new one): systemd starts it only with the mount.
+      "if [ -d /run/systemd/system ]; then",
+      "  unit=\"[Unit]",
+      "RequiresMountsFor=$mp\"",
+      "  if [ \"$(cat /etc/systemd/system/docker.service.d/pvedeploy-data.conf 2>/dev/null)\" != \"$unit\" ]; then",
+      "    mkdir -p /etc/systemd/system/docker.service.d"
+          + " && echo \"$unit\" > /etc/systemd/system/docker.service.d/pvedeploy-data.conf"
+          + " && systemctl daemon-reload || exit 11",
+      "    echo \"docker.service now requires the mount of $mp\"",
+      "  fi",
       "fi",
       "case \"$type\" in",
       "  ext2|ext3|ext4) grow \"$dev\" ;;",

@@ -7,6 +7,7 @@ import io.pvedeploy.docker.LocalShell;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link DataVolumes#PREPARE_SCRIPT} on real block devices: a sparse file on a loop device, the
- * script run as root in a private mount namespace over a copy of {@code /etc}, so its mounts and
- * its {@code /etc/fstab} edits never reach the machine.
+ * script run as root in a private mount namespace over a copy of {@code /etc} and an empty
+ * {@code /run}, so its mounts, its {@code /etc} edits and any systemd never reach the machine.
  */
 @Tag("integration")
 class DataVolumePrepareIT {
@@ -56,6 +57,7 @@ class DataVolumePrepareIT {
     String body = String.join("\n",
         "etc=$1; script=$2; dev=$3; mp=$4",
         "cp -a /etc/. \"$etc\" && mount --bind \"$etc\" /etc && : > /etc/fstab || exit 99",
+        "mount -t tmpfs tmpfs /run || exit 99 # no systemd here, whatever the machine runs",
         "prep() { sh -c \"$script\" pvedeploy-data \"$dev\" \"$mp\" 2>&1; echo \"rc=$?\"; }",
         String.join("\n", steps));
     List<String> argv = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", body,
@@ -76,6 +78,22 @@ class DataVolumePrepareIT {
     assertThat(parts[2]).startsWith(dev + " " + mount + " ext4 defaults,nofail 0 2\n");
     assertThat(parts[3]).as("an existing filesystem is mounted, never formatted again")
         .doesNotContain("formatted").contains("mounted " + dev, "rc=0", "kept\n", dev + " ext4");
+  }
+
+  @Test
+  void underSystemdDockerStartsOnlyWithTheMount() throws Exception {
+    // The namespace's /run says systemd runs, and its systemctl records what it was asked.
+    Path bin = Files.createDirectory(tmp.resolve("bin"));
+    Path calls = tmp.resolve("systemctl.calls");
+    Files.writeString(bin.resolve("systemctl"), "#!/bin/sh\necho \"$*\" >> " + calls + "\n");
+    Files.setPosixFilePermissions(bin.resolve("systemctl"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    String out = inNamespace("mkdir -p /run/systemd/system", "export PATH=" + bin + ":$PATH",
+        "prep", "echo ---", "prep", "echo ---", "cat /etc/systemd/system/docker.service.d/pvedeploy-data.conf");
+    String[] parts = out.split("---\n");
+    assertThat(parts[0]).contains("docker.service now requires the mount of " + mount, "rc=0");
+    assertThat(parts[1]).as("written once").isEqualTo("rc=0\n");
+    assertThat(parts[2]).isEqualTo("[Unit]\nRequiresMountsFor=" + mount + "\n");
+    assertThat(Files.readString(calls)).isEqualTo("daemon-reload\n");
   }
 
   @Test
