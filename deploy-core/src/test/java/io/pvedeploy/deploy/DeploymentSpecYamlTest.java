@@ -106,7 +106,7 @@ class DeploymentSpecYamlTest {
   void theSameSpecBuiltInJavaIsEqual() throws Exception {
     DeploymentSpec java = DeploymentSpec.builder("shop")
         .guest(GuestSpec.lxc("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst")
-            .node("pve1").cores(2).memoryMb(2048).diskGb(8).data(DataVolume.of(4))
+            .node("pve1").cores(2).memoryMb(2048).diskGb(8).data(DataVolume.of(4, "/opt/pvedeploy/data"))
             .network(NetworkSpec.builder().vlan(20).staticIpv4("10.99.0.60/24", "10.99.0.1")))
         .docker(DaemonConfig.builder().iptables(false).build())
         .compose(ComposeSpec.of(Path.of("/srv/specs/deploy/shop"), "shop/backend:1.4", "shop/frontend:1.4"))
