@@ -332,6 +332,70 @@ public final class NodeShell implements AutoCloseable {
     pctSet(vmid, features.isNone() ? Map.of("delete", "features") : Map.of("features", features.render()));
   }
 
+  /**
+   * Sets a raw LXC key of a container, e.g. {@code lxc.apparmor.profile: unconfined}: PVE has no
+   * API parameter for these, so this edits {@code /etc/pve/lxc/VMID.conf} on the node as an admin
+   * would, under pve-container's own config lock ({@code /run/lock/lxc/pve-config-VMID.lock}):
+   * every line of that key in the main section (not the snapshots') gives way to one
+   * {@code key: value} line at the section's end, and the file is replaced by rename. The
+   * container takes it at its next start.
+   *
+   * @throws NodeShellException of kind {@code COMMAND_FAILED} if the container's config is not on
+   *     this node, a task holds its {@code lock}, or the config lock stays taken for 10 s
+   */
+  public void setRawLxcKey(int vmid, String key, String value) throws NodeShellException {
+    LxcRawEntry entry = new LxcRawEntry(key, value);
+    editRawLxcKey(vmid, entry.key(), "set", entry.value());
+  }
+
+  /** Removes every line of a raw LXC key from the main section of a container's config; see {@link #setRawLxcKey}. */
+  public void removeRawLxcKey(int vmid, String key) throws NodeShellException {
+    LxcRawEntry entry = new LxcRawEntry(key, "");
+    editRawLxcKey(vmid, entry.key(), "remove", "");
+  }
+
+  private void editRawLxcKey(int vmid, String key, String mode, String value) throws NodeShellException {
+    Checks.vmid(vmid);
+    List<String> argv = List.of("sh", "-c", RAW_LXC_EDIT, "pvedeploy-raw-lxc", String.valueOf(vmid), key, mode, value);
+    invoke(argv, null, OutputStream.nullOutputStream(), settings.commandTimeout, vmid)
+        .orThrow(mode + " " + key + " in the config of CT " + vmid);
+  }
+
+  /**
+   * Edits a container's config file as pve-container's {@code lock_config} and
+   * {@code write_pct_config} would: the flock, then a temporary file in the same directory and a
+   * rename (pmxcfs supports both). Raw lines match as its parser reads them ({@code key: value} or
+   * {@code key = value}); a set line goes at the end of the main section, before the blank line
+   * that precedes a snapshot section; a {@code lock:} line (a running backup, snapshot, …)
+   * refuses the edit as {@code pct set} would. Arguments: vmid, key, set|remove, value (read from the environment in
+   * awk, so no escape in the value is interpreted).
+   */
+  static final String RAW_LXC_EDIT = String.join("\n",
+      "set -eu",
+      "vmid=$1 key=$2 mode=$3 value=$4",
+      "conf=/etc/pve/lxc/$vmid.conf",
+      "if [ ! -f \"$conf\" ]; then",
+      "  echo \"CT $vmid has no config on this node ($conf does not exist): is it on another node?\" >&2; exit 3",
+      "fi",
+      "mkdir -p /run/lock/lxc",
+      "exec 9>\"/run/lock/lxc/pve-config-$vmid.lock\"",
+      "if ! flock -w 10 9; then",
+      "  echo \"can't lock file '/run/lock/lxc/pve-config-$vmid.lock' - got timeout\" >&2; exit 4",
+      "fi",
+      "tmp=\"$conf.tmp.$$\"",
+      "trap 'rm -f \"$tmp\"' EXIT",
+      "KEY=$key MODE=$mode VALUE=$value awk '",
+      "  BEGIN { key = ENVIRON[\"KEY\"]; line = key \": \" ENVIRON[\"VALUE\"]; set = ENVIRON[\"MODE\"] == \"set\"; main = 1 }",
+      "  !main { print; next }",
+      "  /^[ \\t]*$/ { blanks = blanks $0 \"\\n\"; next }",
+      "  /^\\[/ { if (set) print line; printf \"%s\", blanks; main = 0; print; next }",
+      "  /^lock:/ { sub(/^lock:[ \\t]*/, \"\"); print \"CT is locked (\" $0 \")\" > \"/dev/stderr\"; failed = 1; exit 5 }",
+      "  index($0, key) == 1 && substr($0, length(key) + 1) ~ /^[ \\t]*[:=]/ { next }",
+      "  { printf \"%s\", blanks; blanks = \"\"; print }",
+      "  END { if (failed) exit 5; if (main) { if (set) print line; printf \"%s\", blanks } }",
+      "' \"$conf\" > \"$tmp\"",
+      "mv \"$tmp\" \"$conf\"");
+
   private static final Pattern OPTION_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
   private static List<String> pctExecArgv(int vmid, List<String> argv) {

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** NodeShell's checks, option building and output parsing, without running ssh. */
 class NodeShellTest {
@@ -43,6 +45,65 @@ class NodeShellTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one line");
     assertThatThrownBy(() -> shell.qmGuestExec(101, List.of("cat"), new byte[NodeShell.QM_STDIN_LIMIT + 1], Duration.ofSeconds(5)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 MiB");
+    assertThatThrownBy(() -> shell.setRawLxcKey(101, "apparmor.profile", "unconfined"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a raw LXC key");
+    assertThatThrownBy(() -> shell.setRawLxcKey(101, "lxc.apparmor.profile", "a\nlxc.cap.drop: x"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one line");
+    assertThatThrownBy(() -> shell.removeRawLxcKey(99, "lxc.apparmor.profile"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100 to 999999999");
+  }
+
+  /**
+   * The script {@link NodeShell#setRawLxcKey} runs on the node, run here by {@code sh} on a copy
+   * of a config file (the paths moved into a temporary directory): what it keeps, where the line
+   * goes, and what it refuses.
+   */
+  @Test
+  void theRawLxcEditKeepsEverythingElseAndRespectsSectionsAndLocks(@TempDir Path pve) throws Exception {
+    Files.createDirectories(pve.resolve("lxc"));
+    Path conf = pve.resolve("lxc/101.conf");
+    Files.writeString(conf, String.join("\n",
+        "#a note: 50% \\1 \"quoted\"", "arch: amd64", "hostname: web", "lxc.apparmor.profile = generated",
+        "lxc.cap.drop: sys_time", "memory: 512", "", "[before-upgrade]", "arch: amd64",
+        "lxc.apparmor.profile: generated", "snaptime: 1700000000", ""));
+
+    assertThat(rawEdit(pve, 101, "lxc.apparmor.profile", "set", "un\\confined & 'x'").exit()).isZero();
+    assertThat(Files.readString(conf)).isEqualTo(String.join("\n",
+        "#a note: 50% \\1 \"quoted\"", "arch: amd64", "hostname: web", "lxc.cap.drop: sys_time", "memory: 512",
+        "lxc.apparmor.profile: un\\confined & 'x'", "", "[before-upgrade]", "arch: amd64",
+        "lxc.apparmor.profile: generated", "snaptime: 1700000000", ""));
+
+    assertThat(rawEdit(pve, 101, "lxc.apparmor.profile", "remove", "").exit()).isZero();
+    assertThat(Files.readString(conf)).doesNotContain("un\\confined").contains("lxc.cap.drop: sys_time\nmemory: 512\n\n[")
+        .as("the snapshot's own line stays").contains("[before-upgrade]\narch: amd64\nlxc.apparmor.profile: generated");
+    assertThat(rawEdit(pve, 101, "lxc.apparmor.profile", "set", "unconfined").exit()).isZero();
+    assertThat(rawEdit(pve, 101, "lxc.apparmor.profile", "set", "unconfined").exit()).isZero();
+    assertThat(Files.readString(conf)).containsOnlyOnce("lxc.apparmor.profile: unconfined");
+
+    Files.writeString(pve.resolve("lxc/102.conf"), "hostname: db\nlock: backup\n");
+    Result locked = rawEdit(pve, 102, "lxc.apparmor.profile", "set", "unconfined");
+    assertThat(locked.exit()).isEqualTo(5);
+    assertThat(locked.stderr()).contains("CT is locked (backup)");
+    assertThat(Files.readString(pve.resolve("lxc/102.conf"))).isEqualTo("hostname: db\nlock: backup\n");
+
+    Result missing = rawEdit(pve, 103, "lxc.apparmor.profile", "set", "unconfined");
+    assertThat(missing.exit()).isEqualTo(3);
+    assertThat(missing.stderr()).contains("CT 103 has no config on this node");
+    try (var files = Files.list(pve.resolve("lxc"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("no temporary file left")
+          .containsExactlyInAnyOrder("101.conf", "102.conf");
+    }
+  }
+
+  record Result(int exit, String stderr) {}
+
+  private static Result rawEdit(Path pve, int vmid, String key, String mode, String value) throws Exception {
+    String script = NodeShell.RAW_LXC_EDIT.replace("/etc/pve", pve.toString())
+        .replace("/run/lock/lxc", pve.resolve("lock").toString());
+    Process p = new ProcessBuilder("sh", "-c", script, "raw-lxc-edit", String.valueOf(vmid), key, mode, value)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    return new Result(p.waitFor(), err);
   }
 
   @Test

@@ -353,6 +353,29 @@ class ProxmoxClientTest {
   }
 
   @Test
+  void readsAContainersRawLxcLinesInTheirOrder() throws Exception {
+    pve.server.enqueue(new MockResponse().setBody("{\"data\":{\"hostname\":\"web\",\"digest\":\"abc\","
+        + "\"lxc\":[[\"lxc.cap.drop\",\"sys_time\"],[\"lxc.apparmor.profile\",\"generated\"],"
+        + "[\"lxc.apparmor.profile\",\"unconfined\"]]}}"));
+    pve.server.enqueue(new MockResponse().setBody("{\"data\":{\"hostname\":\"web\",\"digest\":\"abd\"}}"));
+    try (ProxmoxClient client = pve.client()) {
+      LxcConfig config = client.nodes().node("pve1").lxc(101).config();
+      assertThat(config.rawEntries()).containsExactly(new LxcRawEntry("lxc.cap.drop", "sys_time"),
+          new LxcRawEntry("lxc.apparmor.profile", "generated"), new LxcRawEntry("lxc.apparmor.profile", "unconfined"));
+      assertThat(config.raw("lxc.apparmor.profile")).as("LXC takes the last").contains("unconfined");
+      assertThat(config.get(LxcConfig.RAW_KEY)).contains(
+          "lxc.cap.drop: sys_time\nlxc.apparmor.profile: generated\nlxc.apparmor.profile: unconfined");
+      assertThat(config.hostname()).contains("web");
+      assertThat(config.digest()).isEqualTo("abc");
+
+      LxcConfig none = client.nodes().node("pve1").lxc(101).config();
+      assertThat(none.rawEntries()).isEmpty();
+      assertThat(none.raw("lxc.apparmor.profile")).isEmpty();
+      assertThat(none.values()).doesNotContainKey(LxcConfig.RAW_KEY);
+    }
+  }
+
+  @Test
   void runsCallsAsynchronouslyAndCompletesFailuresExceptionally() throws Exception {
     pve.server.enqueue(error(500, "Configuration file 'nodes/pve1/lxc/101.conf' does not exist"));
     try (ProxmoxClient client = pve.client()) {
