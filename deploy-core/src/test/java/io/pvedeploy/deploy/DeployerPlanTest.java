@@ -312,18 +312,66 @@ class DeployerPlanTest {
     }
   }
 
-  @Test
-  void apparmorUnconfinedIsRefusedRatherThanPlannedAndLeftUndone() throws Exception {
-    DeploymentSpec unconfined = spec.toBuilder().guest(spec.guest().toBuilder()
+  DeploymentSpec unconfined() throws SpecException {
+    return spec.toBuilder().guest(spec.guest().toBuilder()
         .security(SecurityPolicy.defaults().apparmorUnconfined("the NFS client needs mount")).build()).build();
+  }
+
+  /** The deployed container, with these raw lxc.* lines in its config. */
+  Observed deployedWithRaw(String rawLines) {
+    Map<String, String> v = new HashMap<>(config(2048).values());
+    if (rawLines != null) {
+      v.put(LxcConfig.RAW_KEY, rawLines);
+    }
+    return new Observed(161, "pve1", Optional.of(new Observed.GuestState("running",
+        Set.of(Differ.tag("shop")), new LxcConfig(v, "d"))), deployed(2048, IMAGE_ID).survey());
+  }
+
+  List<PlanStep> changed(Plan plan) {
+    return plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList();
+  }
+
+  @Test
+  void apparmorUnconfinedWithoutTheNodeShellIsRefusedBeforeAnyChange() throws Exception {
+    DeploymentSpec unconfined = unconfined();
     try (ProxmoxClient pve = ProxmoxClient.builder().baseUrl("https://127.0.0.1:9")
         .apiToken("root@pam!ci", "00000000-0000-0000-0000-000000000000").build()) {
       assertThatThrownBy(() -> Deployment.of(unconfined, Target.of(pve), null, LocalShell.create()).precheck(unconfined))
           .isInstanceOf(DeployException.class)
-          .hasMessageContaining("apparmorUnconfined of shop is not applied")
+          .hasMessageContaining("apparmorUnconfined of shop needs the node's shell")
           .hasMessageContaining("/etc/pve/lxc/<vmid>.conf")
           .hasMessageContaining("Nothing was changed");
     }
+  }
+
+  @Test
+  void apparmorUnconfinedIsPartOfANewContainerAndWarnedAbout() throws Exception {
+    Plan plan = Differ.plan(unconfined(), desired, nothing());
+    assertThat(plan.steps().get(0).changes()).contains(Change.set("lxc.apparmor.profile", "unconfined"));
+    assertThat(plan.render()).contains("+ lxc.apparmor.profile = \"unconfined\"")
+        .contains("the NFS client needs mount");
+    assertThat(Differ.plan(spec, desired, nothing()).steps().get(0).changes())
+        .extracting(Change::attribute).doesNotContain("lxc.apparmor.profile");
+  }
+
+  @Test
+  void apparmorUnconfinedFollowsTheOptInOnAnExistingContainerAndLeavesOtherProfilesAlone() throws Exception {
+    assertThat(changed(Differ.plan(unconfined(), desired, deployedWithRaw(null)))).singleElement()
+        .satisfies(s -> assertThat(s.changes()).containsExactly(Change.set("lxc.apparmor.profile", "unconfined")));
+    assertThat(changed(Differ.plan(unconfined(), desired, deployedWithRaw("lxc.apparmor.profile: unconfined"))))
+        .isEmpty();
+    assertThat(changed(Differ.plan(spec, desired, deployedWithRaw("lxc.apparmor.profile: unconfined"))))
+        .singleElement().satisfies(s -> {
+          assertThat(s.changes()).containsExactly(Change.remove("lxc.apparmor.profile", "unconfined"));
+          assertThat(Differ.plan(spec, desired, deployedWithRaw("lxc.apparmor.profile: unconfined")).render())
+              .contains("- lxc.apparmor.profile = \"unconfined\"");
+        });
+    // An admin's own profile is confinement too: without the opt-in it stays; with it, it goes.
+    String custom = "lxc.cap.drop: sys_time\nlxc.apparmor.profile: lxc-container-default-cgns";
+    assertThat(changed(Differ.plan(spec, desired, deployedWithRaw(custom)))).isEmpty();
+    assertThat(changed(Differ.plan(unconfined(), desired, deployedWithRaw(custom)))).singleElement()
+        .satisfies(s -> assertThat(s.changes()).containsExactly(
+            Change.update("lxc.apparmor.profile", "lxc-container-default-cgns", "unconfined")));
   }
 
   // ------------------------------------------------------------------ data volumes

@@ -294,7 +294,14 @@ public final class Deployment {
         try {
           String address = step.address();
           if (address.startsWith("guest.")) {
-            driver.apply(spec, step, observed, shell, listener);
+            boolean restarted = driver.apply(spec, step, observed, shell, listener);
+            Optional<String> running = observed.survey().flatMap(Survey::deployed).map(DeployedState::releaseId);
+            boolean releaseFollows = changing.stream().anyMatch(s -> s.address().equals("release"));
+            if (restarted && running.isPresent() && !releaseFollows) {
+              // Containers without a restart policy stay down after the guest's restart.
+              lockToken = lockToken != null ? lockToken : takeLock(lock, spec, changing.size(), observed);
+              services = upAgain(spec, shell, running.get(), step, listener);
+            }
           } else if (address.equals("docker.engine")) {
             listener.accept(new ApplyEvent.StepProgress(step, "installing and configuring Docker"));
             DockerEngine.on(shell).setup(spec.docker().daemon());
@@ -473,6 +480,18 @@ public final class Deployment {
   }
 
   private record Released(String releaseId, List<ServiceState> services) {}
+
+  /** The deployed release, brought up again (after its guest restarted) and through the health gate. */
+  private static List<ServiceState> upAgain(DeploymentSpec spec, GuestShell shell, String releaseId, PlanStep step,
+      Consumer<ApplyEvent> listener) throws DockerGuestException {
+    ComposeProject project = DockerEngine.on(shell).project(spec.app());
+    listener.accept(new ApplyEvent.StepProgress(step, "bringing release " + releaseId + " back up after the restart;"
+        + " waiting up to " + Durations.format(spec.health().deadline()) + " for health"));
+    List<ServiceState> services = project.up(new Release(spec.app(), releaseId, project.releaseDirectory(releaseId), false),
+        spec.health().deadline());
+    listener.accept(new ApplyEvent.Healthy(services));
+    return services;
+  }
 
   /**
    * Kamal's health gate: a release that does not become ready gives way to the last one an apply

@@ -30,6 +30,12 @@ import java.util.Optional;
  */
 public final class Differ {
   public static final String GUEST_NETWORK = "eth0";
+  /**
+   * The raw LXC key behind {@code apparmorUnconfined}: PVE has no API for it, so it is a line of
+   * the container's config file, written through the node's shell.
+   */
+  static final String APPARMOR_PROFILE = "lxc.apparmor.profile";
+  static final String UNCONFINED = "unconfined";
   static final String UNKNOWN = "(unknown: guest not running)";
 
   private Differ() {}
@@ -179,6 +185,9 @@ public final class Differ {
       c.add(Change.set("net0", net));
       c.add(Change.set("unprivileged", !g.security().isPrivileged()));
       c.add(Change.set("features", features.render()));
+      if (g.security().apparmorUnconfinedReason().isPresent()) {
+        c.add(Change.set(APPARMOR_PROFILE, UNCONFINED));
+      }
       c.add(Change.set("tags", tag(spec.app())));
       c.add(Change.set("onboot", g.startOnBoot()));
       c.add(Change.set("status", "running"));
@@ -210,8 +219,27 @@ public final class Differ {
     if (!config.features().equals(features)) {
       c.add(Change.update("features", config.features().render(), features.render()));
     }
+    apparmorChange(g, config).ifPresent(c::add);
     c.addAll(DataVolumes.updated(g, now, observed.survey()));
     return update(spec, address, now, c);
+  }
+
+  /**
+   * Only {@code unconfined} is the deployer's: a container without the opt-in that an admin gave
+   * another profile by hand stays confined by it, and is left alone.
+   */
+  private static Optional<Change> apparmorChange(GuestSpec g, LxcConfig config) {
+    Optional<String> profile = config.raw(APPARMOR_PROFILE);
+    boolean unconfined = profile.filter(UNCONFINED::equals).isPresent();
+    boolean wanted = g.security().apparmorUnconfinedReason().isPresent();
+    if (wanted && !unconfined) {
+      return Optional.of(profile.isPresent()
+          ? Change.update(APPARMOR_PROFILE, profile.get(), UNCONFINED) : Change.set(APPARMOR_PROFILE, UNCONFINED));
+    }
+    if (!wanted && unconfined) {
+      return Optional.of(Change.remove(APPARMOR_PROFILE, UNCONFINED));
+    }
+    return Optional.empty();
   }
 
   /** The address of a VM's guest step. */

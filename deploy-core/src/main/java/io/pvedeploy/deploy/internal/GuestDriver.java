@@ -51,8 +51,11 @@ sealed interface GuestDriver permits LxcDriver, VmDriver {
   /**
    * Carries out the guest's plan step: create, replace or update it, start it if it is not
    * running, and return once {@code shell} runs commands in it.
+   *
+   * @return whether a guest that was running was restarted (for a change that takes effect only
+   *     at start): the app's containers then need bringing back up
    */
-  void apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell, Consumer<ApplyEvent> listener)
+  boolean apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell, Consumer<ApplyEvent> listener)
       throws ProxmoxException, DeployException, InterruptedException;
 
   /** The guest's IPv4 address as the guest reports it (for DHCP), or empty. */

@@ -19,6 +19,7 @@ import io.pvedeploy.proxmox.LxcFeatures;
 import io.pvedeploy.proxmox.LxcSpec;
 import io.pvedeploy.proxmox.MountPoint;
 import io.pvedeploy.proxmox.NodeShell;
+import io.pvedeploy.proxmox.NodeShellException;
 import io.pvedeploy.proxmox.PermissionDeniedException;
 import io.pvedeploy.proxmox.ProxmoxException;
 import io.pvedeploy.proxmox.Task;
@@ -29,8 +30,8 @@ import java.util.function.Consumer;
 
 /**
  * An LXC container: made from an OS template through the API, with {@code keyctl=1} set through
- * the node's CLI ({@code pct set}, which PVE refuses to API tokens), and entered with {@code pct
- * exec} on the node. Needs the target's {@link NodeShell}, unless the target enters guests over
+ * the node's CLI ({@code pct set}, which PVE refuses to API tokens), {@code apparmorUnconfined} as
+ * a raw line of its config file (no API has it), and entered with {@code pct exec} on the node. Needs the target's {@link NodeShell}, unless the target enters guests over
  * SSH ({@link io.pvedeploy.deploy.GuestSsh}): then the API sets every feature (which PVE allows
  * to root@pam only) and the container gets the key and has its host keys pinned at creation.
  */
@@ -58,15 +59,11 @@ final class LxcDriver implements GuestDriver {
 
   @Override
   public void precheck(DeploymentSpec spec) throws DeployException {
-    if (spec.guest().security().apparmorUnconfinedReason().isPresent()) {
-      // PVE has no API for raw lxc.* keys: the line goes into /etc/pve/lxc/<vmid>.conf on the
-      // node, which the sandbox cannot stand in for yet, so it is refused rather than shown in
-      // the plan and left undone.
-      throw new DeployException("guest.security.apparmorUnconfined of " + spec.app() + " is not applied by this"
-          + " version of the deployer: PVE sets lxc.apparmor.profile only as a raw line in /etc/pve/lxc/<vmid>.conf"
-          + " on the node, not through its API. Remove it from the spec; if the container must run unconfined,"
-          + " add 'lxc.apparmor.profile: unconfined' to that file by hand and restart the container. Nothing was"
-          + " changed", null);
+    if (spec.guest().security().apparmorUnconfinedReason().isPresent() && target.node().isEmpty()) {
+      throw new DeployException("guest.security.apparmorUnconfined of " + spec.app() + " needs the node's shell:"
+          + " PVE has no API for lxc.apparmor.profile, which is a raw line of /etc/pve/lxc/<vmid>.conf on the"
+          + " node. Nothing was changed. Give the Target the node's shell"
+          + " (Target.of(client).via(NodeShell.builder().host(…).build())), or remove the opt-in", null);
     }
     if (target.guestSsh().isPresent()) {
       GuestSshAccess.publicKey(target.guestSsh().get()); // a missing .pub is found before anything is read
@@ -95,6 +92,25 @@ final class LxcDriver implements GuestDriver {
     return LxcGuestShell.of(target.node().orElseThrow(), vmid);
   }
 
+  /** Adds or removes {@code lxc.apparmor.profile: unconfined}, through the node's shell. */
+  private void editApparmor(PlanStep step, int vmid, boolean unconfined, Consumer<ApplyEvent> listener)
+      throws DeployException {
+    NodeShell node = target.node().orElseThrow(); // precheck: an opt-in without a NodeShell fails before any change
+    listener.accept(new ApplyEvent.StepProgress(step, (unconfined ? "setting " + Differ.APPARMOR_PROFILE + ": "
+        + Differ.UNCONFINED + " in" : "removing " + Differ.APPARMOR_PROFILE + " from") + " the config of CT " + vmid
+        + " (node shell; PVE has no API for it)"));
+    try {
+      if (unconfined) {
+        node.setRawLxcKey(vmid, Differ.APPARMOR_PROFILE, Differ.UNCONFINED);
+      } else {
+        node.removeRawLxcKey(vmid, Differ.APPARMOR_PROFILE);
+      }
+    } catch (NodeShellException e) {
+      throw new DeployException("could not " + (unconfined ? "turn AppArmor off" : "give AppArmor back") + " to CT "
+          + vmid + ": " + e.getMessage() + ". The rest of the guest step is done; fix the cause and apply again", e);
+    }
+  }
+
   /** A DHCP container's address, once it has one. */
   private String awaitReportedAddress(Observed observed) throws ProxmoxException, DeployException, InterruptedException {
     long deadline = System.nanoTime() + Deployment.EXEC_READY.toNanos();
@@ -117,7 +133,7 @@ final class LxcDriver implements GuestDriver {
   }
 
   @Override
-  public void apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell,
+  public boolean apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell,
       Consumer<ApplyEvent> listener) throws ProxmoxException, DeployException, InterruptedException {
     Optional<NodeShell> node = target.node();
     Lxc lxc = target.client().nodes().node(observed.node()).lxc(observed.vmid());
@@ -131,6 +147,7 @@ final class LxcDriver implements GuestDriver {
       lxc.delete(GuestDeletion.purgeAll()).awaitSuccess(Deployment.TASK_WAIT);
     }
     boolean start;
+    boolean restarted = false;
     Set<String> hostKeys = null;
     if (step instanceof PlanStep.Create || step instanceof PlanStep.Replace) {
       GuestSpec g = spec.guest();
@@ -165,6 +182,10 @@ final class LxcDriver implements GuestDriver {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
         node.get().pctSet(observed.vmid(), features);
       }
+      if (g.security().apparmorUnconfinedReason().isPresent()) {
+        // Before the first start: the profile is read when the container starts.
+        editApparmor(step, observed.vmid(), true, listener);
+      }
       start = true;
     } else {
       Observed.GuestState now = observed.guest().orElseThrow();
@@ -194,13 +215,26 @@ final class LxcDriver implements GuestDriver {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
         node.get().pctSet(observed.vmid(), features);
       }
+      boolean restart = false;
+      if (step.changes().stream().anyMatch(c -> c.attribute().equals(Differ.APPARMOR_PROFILE))) {
+        // After the API update above: this edit changes the config's digest.
+        editApparmor(step, observed.vmid(), spec.guest().security().apparmorUnconfinedReason().isPresent(), listener);
+        restart = now.running();
+      }
       if (step.changes().stream().anyMatch(c -> c.attribute().equals(DataVolumes.LXC_MOUNT))) {
         // PVE grows the volume and the filesystem on it, online.
         int gb = spec.guest().data().orElseThrow().sizeGb();
         listener.accept(new ApplyEvent.StepProgress(step, "growing " + DataVolumes.LXC_MOUNT + " to " + gb + "G"));
         lxc.resize(DataVolumes.LXC_MOUNT, gb + "G").awaitSuccess(Deployment.TASK_WAIT);
       }
+      if (restart) {
+        listener.accept(new ApplyEvent.StepProgress(step, "restarting CT " + observed.vmid()
+            + ": it takes its AppArmor profile when it starts"));
+        lxc.status().reboot().awaitSuccess(Deployment.TASK_WAIT);
+        Deployment.awaitExec(shell);
+      }
       start = !now.running();
+      restarted = restart;
     }
     if (start) {
       listener.accept(new ApplyEvent.StepProgress(step, "starting CT " + observed.vmid()));
@@ -216,5 +250,6 @@ final class LxcDriver implements GuestDriver {
       }
       Deployment.awaitExec(shell);
     }
+    return restarted;
   }
 }

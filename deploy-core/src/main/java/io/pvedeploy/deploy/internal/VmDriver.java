@@ -118,14 +118,14 @@ final class VmDriver implements GuestDriver {
   }
 
   @Override
-  public void apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell,
+  public boolean apply(DeploymentSpec spec, PlanStep step, Observed observed, GuestShell shell,
       Consumer<ApplyEvent> listener) throws ProxmoxException, DeployException, InterruptedException {
     Qemu vm = qemu(observed.node(), observed.vmid());
     if (step instanceof PlanStep.Create) {
       create(spec, step, observed, vm, listener);
       start(step, vm, shell, listener, () -> pinHostKeys(spec, step, observed, vm, listener));
       prepareData(spec, step, shell, listener);
-      return;
+      return false;
     }
     if (!(step instanceof PlanStep.Update)) {
       throw new IllegalStateException("a VM's plan step is a create or an update, not " + step);
@@ -172,6 +172,7 @@ final class VmDriver implements GuestDriver {
     if (data) {
       prepareData(spec, step, shell, listener);
     }
+    return now.running() && restart;
   }
 
   /** Formats (when blank), mounts and grows the VM's data disk, once the VM runs commands. */
@@ -184,7 +185,7 @@ final class VmDriver implements GuestDriver {
         + spec.guest().data().get().mountPath()));
     String done = DataVolumes.prepareInVm(spec.guest().data().get(), shell);
     if (!done.isEmpty()) {
-      listener.accept(new ApplyEvent.StepProgress(step, done.replace('\n', ';')));
+      listener.accept(new ApplyEvent.StepProgress(step, done.replace("\n", "; ")));
     }
   }
 
