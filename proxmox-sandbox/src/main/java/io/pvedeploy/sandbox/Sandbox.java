@@ -222,7 +222,10 @@ public final class Sandbox implements AutoCloseable {
       return this;
     }
 
-    /** Also serve the node's shell (pct, qm, vzdump) over a real sshd on loopback. */
+    /**
+     * Also serve the node's shell (pct, qm, vzdump) over a real sshd on loopback, whose sessions
+     * see every guest's config file in {@code /etc/pve} (edits are taken back). Needs root.
+     */
     public Builder nodeSsh(boolean nodeSsh) {
       this.nodeSsh = nodeSsh;
       return this;

@@ -196,8 +196,13 @@ final class PveHttp {
 
   /** Polls a task until it stops; returns its final status object. */
   Map<String, Object> await(String upid) {
+    return await(upid, Duration.ofSeconds(15));
+  }
+
+  /** Polls a task until it stops, for at most {@code timeout} (a real guest's task takes longer). */
+  Map<String, Object> await(String upid, Duration timeout) {
     String node = upid.split(":")[1];
-    Instant deadline = Instant.now().plusSeconds(15);
+    Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       Reply r = get("/nodes/" + node + "/tasks/" + URLEncoder.encode(upid, StandardCharsets.UTF_8) + "/status");
       if (r.status() == 200 && "stopped".equals(r.dataMap().get("status"))) {
@@ -215,10 +220,14 @@ final class PveHttp {
 
   /** Asserts a task ended OK and returns nothing; the common case. */
   void awaitOk(Reply started) {
+    awaitOk(started, Duration.ofSeconds(15));
+  }
+
+  void awaitOk(Reply started, Duration timeout) {
     if (started.status() != 200) {
       throw new AssertionError("task not started: " + started.status() + " " + started.body());
     }
-    Map<String, Object> s = await((String) started.data());
+    Map<String, Object> s = await((String) started.data(), timeout);
     if (!"OK".equals(s.get("exitstatus"))) {
       throw new AssertionError("task failed: " + s);
     }

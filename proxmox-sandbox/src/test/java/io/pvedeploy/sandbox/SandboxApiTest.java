@@ -115,7 +115,7 @@ class SandboxApiTest {
     assertThat(api.get("/nodes/nope/lxc").message()).startsWith("hostname lookup 'nope' failed");
     PveHttp.Reply r = api.get("/nodes/pve1/qemu/4242/status/current");
     assertThat(r.status()).isEqualTo(500);
-    assertThat(r.message()).isEqualTo("Configuration file 'nodes/pve1/qemu/4242.conf' does not exist\n");
+    assertThat(r.message()).isEqualTo("Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist\n");
   }
 
   @Test

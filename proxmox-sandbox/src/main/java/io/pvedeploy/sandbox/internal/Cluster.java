@@ -33,6 +33,8 @@ final class Cluster {
   long nextPid;
   private volatile long generation;
   private final Runnable onChange;
+  /** The node shell's /etc/pve stand-in while the node shell is on, else null; under the lock. */
+  private EtcPve etcPve;
 
   Cluster(List<String> nodes, long bootTime, Duration lockTimeout, Runnable onChange) {
     this.nodes = List.copyOf(nodes);
@@ -53,11 +55,35 @@ final class Cluster {
     return generation;
   }
 
-  /** Call after every mutation (under the lock): invalidates caches, schedules persistence. */
+  /**
+   * Call after every mutation (under the lock): invalidates caches, writes the changed guests'
+   * files into the /etc/pve stand-in, schedules persistence.
+   */
   void touch() {
     generation++;
     changed.signalAll();
+    if (etcPve != null) {
+      etcPve.sync(guests);
+    }
     onChange.run();
+  }
+
+  /** Starts keeping the node shell's /etc/pve stand-in (null: stops); under the lock. */
+  void attach(EtcPve files) {
+    etcPve = files;
+    if (files != null) {
+      files.sync(guests);
+    }
+  }
+
+  /**
+   * Takes back an edit of the guest's config file made through the node shell, as PVE reads its
+   * config file on every call: one stat when nothing changed. Under the lock.
+   */
+  void takeBack(Guest g) {
+    if (etcPve != null && etcPve.takeBack(g)) {
+      touch();
+    }
   }
 
   void seedNode(String node) {
@@ -76,13 +102,17 @@ final class Cluster {
     }
   }
 
-  /** Loads a guest the way PVE loads its config file; a missing file is a 500. */
+  /**
+   * Loads a guest the way PVE loads its config file (with an edit made through the node shell);
+   * a missing file is a 500.
+   */
   Guest guest(String node, GuestType type, int vmid) {
     Guest g = guests.get(vmid);
     if (g == null || g.type != type || !g.node.equals(node)) {
       throw ApiException.fail(
-          "Configuration file 'nodes/" + node + "/" + type.path + "/" + vmid + ".conf' does not exist");
+          "Configuration file 'nodes/" + node + "/" + type.confDir + "/" + vmid + ".conf' does not exist");
     }
+    takeBack(g);
     return g;
   }
 

@@ -8,7 +8,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** A simulated guest: its config file (with snapshot sections) and its runtime state. */
 final class Guest {
@@ -54,34 +53,15 @@ final class Guest {
   }
 
   String configPath() {
-    return "nodes/" + node + "/" + type.path + "/" + vmid + ".conf";
+    return "nodes/" + node + "/" + type.confDir + "/" + vmid + ".conf";
   }
 
-  /** The config file as PVE writes it: description as comments, keys sorted, then snapshots. */
+  /**
+   * The config file as PVE writes it: description as comments, keys sorted, a container's raw
+   * {@code lxc.*} lines, then the snapshots (see {@link ConfigFile}).
+   */
   String render() {
-    StringBuilder b = new StringBuilder();
-    renderSection(b, config);
-    for (Snapshot s : snapshots.values()) {
-      b.append('\n').append('[').append(s.name()).append("]\n");
-      renderSection(b, s.config());
-    }
-    return b.toString();
-  }
-
-  private static void renderSection(StringBuilder b, Map<String, String> section) {
-    String description = section.get("description");
-    if (description != null) {
-      for (String line : description.split("\n", -1)) {
-        b.append('#').append(line).append('\n');
-      }
-    }
-    new TreeMap<>(section)
-        .forEach(
-            (k, v) -> {
-              if (!k.equals("description")) {
-                b.append(k).append(": ").append(v).append('\n');
-              }
-            });
+    return ConfigFile.render(this);
   }
 
   /** SHA-1 hex of the config file, PVE's {@code digest}. */

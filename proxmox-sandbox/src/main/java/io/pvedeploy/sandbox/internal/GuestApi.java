@@ -186,7 +186,14 @@ final class GuestApi {
       Map<String, Object> ps = ParamValidator.propertySchema(params, e.getKey());
       String t = ps == null ? "string" : (String) ps.get("type");
       String v = e.getValue();
-      if (e.getKey().equals("cipassword")) {
+      if (type == GuestType.LXC && e.getKey().equals(ConfigFile.RAW)) {
+        // PVE's [[key, value], …]: the file's raw lxc.* lines, in order
+        List<List<String>> pairs = new ArrayList<>();
+        for (ConfigFile.Raw r : ConfigFile.raw(config)) {
+          pairs.add(List.of(r.key(), r.value()));
+        }
+        res.put(ConfigFile.RAW, pairs);
+      } else if (e.getKey().equals("cipassword")) {
         res.put(e.getKey(), "**********");
       } else if (("integer".equals(t) || "boolean".equals(t)) && v.matches("-?\\d+")) {
         res.put(e.getKey(), Long.parseLong(v));
@@ -225,6 +232,10 @@ final class GuestApi {
     String delete = c.str("delete");
     if (delete != null) {
       for (String key : Formats.splitList(delete)) {
+        if (type == GuestType.LXC && !lxcOption(key)) {
+          // pve-container's option_exists: "lxc" (the raw keys) is no option, so no API call removes them
+          throw ApiException.param("delete", "unknown option '" + key + "'");
+        }
         if (c.has(key)) {
           throw ApiException.param(key, "unable to delete parameter that is set at the same time");
         }
@@ -236,6 +247,12 @@ final class GuestApi {
       task.log.add("update VM " + g.vmid + ": " + describe(c.params()));
     }
     cluster.touch();
+  }
+
+  /** Whether pve-container's config schema has the option (so that -delete may name it). */
+  private boolean lxcOption(String key) {
+    var params = schema.endpoint("PUT", "/nodes/{node}/lxc/{vmid}/config").orElseThrow().parameters();
+    return !LXC_CONTROL.contains(key) && ParamValidator.propertySchema(params, key) != null;
   }
 
   /** PVE's refusals of a config change: another change since the caller's digest, a lock. */
@@ -962,6 +979,7 @@ final class GuestApi {
           selected.add(g);
         }
       }
+      selected.forEach(cluster::takeBack);
     } else {
       String vmids = c.str("vmid");
       if (vmids == null) {
@@ -972,6 +990,7 @@ final class GuestApi {
         if (g == null) {
           throw ApiException.fail("unable to find VM '" + id + "'");
         }
+        cluster.takeBack(g);
         if (g.node.equals(node)) {
           selected.add(g);
         }

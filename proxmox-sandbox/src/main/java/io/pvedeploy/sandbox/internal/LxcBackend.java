@@ -724,6 +724,11 @@ final class LxcBackend implements GuestBackend {
     }
     c.append("lxc.log.file = ").append(ctDir(g).resolve("log")).append('\n');
     c.append("lxc.log.level = WARN\n");
+    // pve-container's update_lxc_config appends the config file's raw lxc.* lines after its own,
+    // so that an admin's line (lxc.apparmor.profile: unconfined) overrides the generated one.
+    for (ConfigFile.Raw r : ConfigFile.raw(g.config)) {
+      c.append(r.key()).append(" = ").append(r.value()).append('\n');
+    }
     try {
       Files.writeString(ctDir(g).resolve("rules.seccomp"), seccomp.toString());
       Files.writeString(ctDir(g).resolve("config"), c.toString());

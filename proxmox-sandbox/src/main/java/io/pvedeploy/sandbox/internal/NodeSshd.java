@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * one authorized client key, whose sessions find the sandbox's {@code pct}, {@code qm} and {@code
  * vzdump} first on their PATH. Everything lives in one private directory that {@link #close()}
  * removes; the sshd dies with the JVM.
+ *
+ * <p>sshd runs in a private mount namespace of its own ({@code unshare --mount}), where {@code
+ * /etc} is an overlay (the host's {@code /etc} below, an upper directory in the private
+ * directory) and {@code /etc/pve} is a bind of the sandbox's {@link EtcPve} stand-in: its
+ * sessions see the node's {@code /etc/pve}, and whatever they write under {@code /etc} stays in
+ * the overlay, so the host's {@code /etc} is never touched. The shell execs sshd, which keeps the
+ * pid that {@link Process}, the pid file and the cleanup of dead owners know; the mounts exist
+ * only in the namespace and go away with its last process.
  */
 final class NodeSshd implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSshd.class);
@@ -35,6 +43,35 @@ final class NodeSshd implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
   private static final String PREFIX = "pvedeploy-node-ssh-";
   private static final String OWNER = "owner.pid";
+  /** In the private directory: the overlay's upper, work and (until moved onto /etc) mount directories. */
+  private static final String ETC_UPPER = "etc-upper";
+  private static final String ETC_WORK = "etc-work";
+  private static final String ETC_MERGED = "etc-merged";
+  /** In the private directory: the /etc/pve stand-in, bound on the namespace's /etc/pve. */
+  private static final String ETC_PVE = "etc-pve";
+  private static final String UNSHARE = "unshare";
+  private static final String MOUNT = "mount";
+  /** The namespace script's exit code when a mount fails (sshd exits 255, unshare 1). */
+  private static final int MOUNT_FAILED = 97;
+  /**
+   * Run by {@code sh} inside the new mount namespace (private propagation: nothing leaks to the
+   * host): mounts the overlay aside first, so that bind mounts below the host's /etc (a
+   * container's resolv.conf and hosts) can be carried onto it, moves it onto /etc, binds the
+   * stand-in on /etc/pve, then becomes sshd. Arguments: upper, work, merged, stand-in, sshd,
+   * config, then /etc's submounts relative to /etc.
+   */
+  private static final String NAMESPACE_SCRIPT = String.join("\n",
+      "upper=$1 work=$2 merged=$3 pve=$4 sshd=$5 config=$6",
+      "shift 6",
+      "fail() { echo \"pvedeploy node shell: $*\" >&2; exit " + MOUNT_FAILED + "; }",
+      "mount -t overlay pvedeploy-etc -o \"lowerdir=/etc,upperdir=$upper,workdir=$work\" \"$merged\""
+          + " || fail \"cannot mount an overlay of /etc (upper $upper)\"",
+      "for m in \"$@\"; do",
+      "  mount --rbind \"/etc/$m\" \"$merged/$m\" || fail \"cannot carry /etc/$m onto the overlay\"",
+      "done",
+      "mount --move \"$merged\" /etc || fail \"cannot move the overlay onto /etc\"",
+      "mkdir -p /etc/pve && mount --bind \"$pve\" /etc/pve || fail \"cannot bind $pve on /etc/pve\"",
+      "exec \"$sshd\" -D -e -f \"$config\"");
 
   /** What the CLI needs to reach the API: written, with the secrets, to a 0600 file. */
   record ApiAccess(String url, String node, String tokenId, String tokenSecret, String user, String password, String certificatePem) {}
@@ -61,6 +98,10 @@ final class NodeSshd implements AutoCloseable {
       throw new UncheckedIOException("cannot create the node sshd's directory", e);
     }
     try {
+      if (dir.toString().contains(",")) {
+        throw new IllegalStateException("the node shell's directory " + dir + " has a ',' in its path, which the "
+            + "overlay mount's options cannot carry; point java.io.tmpdir at a directory without one");
+      }
       Files.writeString(dir.resolve(OWNER), String.valueOf(ProcessHandle.current().pid()));
       Path cli = installCli(dir, access);
       keygen(dir.resolve("ssh_host_ed25519_key"), "pvedeploy-sandbox-host");
@@ -68,11 +109,19 @@ final class NodeSshd implements AutoCloseable {
       keygen(identity, "pvedeploy-sandbox-client");
       Files.copy(dir.resolve("id_ed25519.pub"), dir.resolve("authorized_keys"));
       Files.createDirectories(Path.of("/run/sshd"));
+      for (String d : List.of(ETC_UPPER, ETC_WORK, ETC_MERGED, ETC_PVE)) {
+        Files.createDirectory(dir.resolve(d));
+      }
+      // The upper directory is the overlay's root, so the namespace's /etc gets its mode.
+      Files.setPosixFilePermissions(dir.resolve(ETC_UPPER), PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(dir.resolve(ETC_PVE), PosixFilePermissions.fromString("rwxr-xr-x"));
       IllegalStateException last = null;
       for (int attempt = 0; attempt < 3; attempt++) {
         int port = freePort();
         try {
           return launch(dir, cli, identity, port);
+        } catch (NamespaceFailed e) {
+          throw e; // another port will not help
         } catch (IllegalStateException e) {
           last = e; // most likely someone took the port between probe and bind; try another
         }
@@ -84,6 +133,15 @@ final class NodeSshd implements AutoCloseable {
         throw new UncheckedIOException("cannot set up the node's sshd in " + dir, io);
       }
       throw (RuntimeException) e;
+    }
+  }
+
+  /** The node shell's private mount namespace could not be set up: retrying will not help. */
+  private static final class NamespaceFailed extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    NamespaceFailed(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 
@@ -115,7 +173,12 @@ final class NodeSshd implements AutoCloseable {
         "Subsystem sftp internal-sftp",
         ""));
     Path log = dir.resolve("sshd.log");
-    Process p = new ProcessBuilder(SSHD, "-D", "-e", "-f", config.toString())
+    List<String> command = new ArrayList<>(List.of(UNSHARE, "--mount", "--propagation", "private", "--",
+        "/bin/sh", "-c", NAMESPACE_SCRIPT, "pvedeploy-node-shell",
+        dir.resolve(ETC_UPPER).toString(), dir.resolve(ETC_WORK).toString(), dir.resolve(ETC_MERGED).toString(),
+        dir.resolve(ETC_PVE).toString(), SSHD, config.toString()));
+    command.addAll(etcSubmounts());
+    Process p = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -127,6 +190,16 @@ final class NodeSshd implements AutoCloseable {
     } catch (IllegalStateException e) {
       destroyTree(p);
       removeHook(killer);
+      int exit = p.isAlive() ? -1 : p.exitValue();
+      String tail = tail(log);
+      if (exit == MOUNT_FAILED || exit == 1 && tail.contains("unshare")) {
+        throw new NamespaceFailed("cannot start the node shell: its sshd runs in a private mount namespace where /etc is "
+            + "an overlay of the host's /etc (upper directory " + dir.resolve(ETC_UPPER) + ") and /etc/pve is the sandbox's "
+            + "stand-in, and setting that up failed: " + tail + ". It needs root (CAP_SYS_ADMIN), util-linux's "
+            + "unshare and mount, and overlayfs in the kernel (modprobe overlay; in a container, run it "
+            + "privileged); the upper directory must be on a file system overlayfs accepts as upper (ext4, xfs, "
+            + "tmpfs; not overlayfs itself): point java.io.tmpdir at one. The host's /etc is never changed.", e);
+      }
       throw e;
     }
     String hostKey = Files.readString(dir.resolve("ssh_host_ed25519_key.pub")).trim();
@@ -136,6 +209,47 @@ final class NodeSshd implements AutoCloseable {
     String user = System.getProperty("user.name", "root");
     LOG.info("node shell: ssh -i {} -o UserKnownHostsFile={} -p {} {}@127.0.0.1", identity, knownHosts, port, user);
     return new NodeSshd(dir, p, new SshEndpoint("127.0.0.1", port, user, identity, knownHosts), killer);
+  }
+
+  /**
+   * The mount points strictly below /etc (a container's resolv.conf, hosts, hostname), relative
+   * to /etc, outermost only: an overlay's lower layer shows what is under them, so the namespace
+   * script binds each onto the overlay again.
+   */
+  private static List<String> etcSubmounts() {
+    List<String> points;
+    try {
+      points = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+          .map(l -> l.split(" "))
+          .filter(f -> f.length > 4)
+          .map(f -> unescapeMountinfo(f[4]))
+          .filter(m -> m.startsWith("/etc/") && !m.equals("/etc/pve") && !m.startsWith("/etc/pve/"))
+          .distinct().sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
+    }
+    List<String> outermost = new ArrayList<>();
+    for (String m : points) {
+      if (outermost.stream().noneMatch(o -> m.startsWith("/etc/" + o + "/"))) {
+        outermost.add(m.substring("/etc/".length()));
+      }
+    }
+    return outermost;
+  }
+
+  /** mountinfo writes space, tab, newline and backslash as {@code \ooo}. */
+  private static String unescapeMountinfo(String field) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        b.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /** Waits until the port speaks SSH (our sshd, not a squatter), or sshd has died. */
@@ -223,9 +337,26 @@ final class NodeSshd implements AutoCloseable {
     if (!Files.isExecutable(Path.of(PYTHON))) {
       missing.add("python3 (" + PYTHON + ")");
     }
+    if (!onPath(UNSHARE) || !onPath(MOUNT)) {
+      missing.add("util-linux and mount (unshare, mount)");
+    }
     if (!missing.isEmpty()) {
       throw new IllegalStateException("the sandbox's node shell needs " + String.join(", ", missing)
-          + "; install with: apt-get install -y openssh-server openssh-client python3");
+          + "; install with: apt-get install -y openssh-server openssh-client python3 util-linux mount");
+    }
+    if (!isRoot()) {
+      throw new IllegalStateException("the sandbox's node shell needs root: its sshd serves root's shell and runs in "
+          + "a private mount namespace (for /etc/pve), which only root may make; run the sandbox as root, or "
+          + "without nodeSsh");
+    }
+  }
+
+  /** Whether this process runs as uid 0 (the owner of /proc/self is the process's uid). */
+  private static boolean isRoot() {
+    try {
+      return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+    } catch (IOException | UnsupportedOperationException e) {
+      return "root".equals(System.getProperty("user.name"));
     }
   }
 
@@ -292,6 +423,11 @@ final class NodeSshd implements AutoCloseable {
 
   SshEndpoint endpoint() {
     return endpoint;
+  }
+
+  /** The directory the sessions see as /etc/pve: empty until an {@link EtcPve} lays it out. */
+  Path etcPve() {
+    return dir.resolve(ETC_PVE);
   }
 
   /** Stops sshd and its sessions, then removes keys, config and credentials. */

@@ -52,6 +52,7 @@ public final class SandboxServer implements AutoCloseable {
   private final StateStore.Credentials credentials;
   private final GuestBackend backend;
   private final NodeSshd nodeSshd;
+  private final Cluster cluster;
 
   private SandboxServer(Options o) throws InterruptedException, SSLException {
     scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -69,7 +70,7 @@ public final class SandboxServer implements AutoCloseable {
       LOG.warn("state in {} is a cluster of {}; ignoring the requested nodes {}", o.stateDir(), nodes, o.nodes());
     }
     long bootTime = saved != null ? StateStore.number(saved.get("bootTime")) : Cluster.now() - 3600;
-    Cluster cluster = new Cluster(nodes, bootTime, o.lockTimeout(), store == null ? () -> { } : store::markDirty);
+    cluster = new Cluster(nodes, bootTime, o.lockTimeout(), store == null ? () -> { } : store::markDirty);
     if (saved != null) {
       StateStore.restore(saved, cluster);
     } else {
@@ -107,16 +108,31 @@ public final class SandboxServer implements AutoCloseable {
     frontend = new HttpFrontend(ssl, o.port(), api);
     // node-ssh: the CLI's endpoints, and the node's sshd when asked for.
     new CliApi(cluster, backend).register(api);
+    // With the node shell, its /etc/pve stand-in holds every guest's config file, kept both ways.
+    NodeSshd sshd = null;
     try {
-      nodeSshd = !o.nodeSsh() ? null : NodeSshd.start(new NodeSshd.ApiAccess(
-          "https://127.0.0.1:" + frontend.port() + Api.BASE, nodes.get(0), TOKEN_ID,
-          credentials.tokenSecret(), USER, credentials.password(), certificate.certificatePem()));
+      if (o.nodeSsh()) {
+        sshd = NodeSshd.start(new NodeSshd.ApiAccess(
+            "https://127.0.0.1:" + frontend.port() + Api.BASE, nodes.get(0), TOKEN_ID,
+            credentials.tokenSecret(), USER, credentials.password(), certificate.certificatePem()));
+        EtcPve etcPve = new EtcPve(sshd.etcPve(), nodes);
+        cluster.lock.lock();
+        try {
+          cluster.attach(etcPve);
+        } finally {
+          cluster.lock.unlock();
+        }
+      }
     } catch (RuntimeException e) {
+      if (sshd != null) {
+        sshd.close();
+      }
       frontend.close();
       scheduler.shutdownNow();
       backend.close();
       throw e;
     }
+    nodeSshd = sshd;
     LOG.info("PVE sandbox serving https://127.0.0.1:{}/api2/json for nodes {}", frontend.port(), nodes);
   }
 
@@ -192,6 +208,12 @@ public final class SandboxServer implements AutoCloseable {
   @Override
   public void close() {
     if (nodeSshd != null) {
+      cluster.lock.lock();
+      try {
+        cluster.attach(null); // tasks that end from now on must not write into a removed directory
+      } finally {
+        cluster.lock.unlock();
+      }
       nodeSshd.close();
     }
     frontend.close();
