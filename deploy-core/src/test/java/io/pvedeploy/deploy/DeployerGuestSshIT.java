@@ -64,19 +64,7 @@ class DeployerGuestSshIT {
         "-f", keys.resolve("id_ed25519").toString()).orThrow("ssh-keygen");
     ssh = GuestSsh.builder().identityFile(keys.resolve("id_ed25519")).knownHostsFile(keys.resolve("known_hosts")).build();
 
-    Path bundle = Files.createDirectories(tmp.resolve("bundle"));
-    Files.createDirectories(bundle.resolve("www"));
-    Files.writeString(bundle.resolve("compose.yaml"), """
-        version: "3.8"
-        services:
-          web:
-            image: %s
-            command: ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
-            ports: ["8080:8080"]
-            volumes:
-              - ./www:/www:ro
-        """.formatted(image));
-    Files.writeString(bundle.resolve("www/index.html"), "over ssh\n");
+    Path bundle = SandboxContainer.httpdBundle(tmp, image, "over ssh\n");
     spec = DeploymentSpec.builder(APP)
         .guest(GuestSpec.lxc(SandboxContainer.TEMPLATE).vmid(VMID).node("pve1").cores(2).memoryMb(1024).diskGb(8)
             .data(DataVolume.of(1, DATA))

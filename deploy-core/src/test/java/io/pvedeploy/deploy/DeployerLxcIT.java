@@ -8,7 +8,6 @@ import io.pvedeploy.proxmox.Lxc;
 import io.pvedeploy.proxmox.LxcConfig;
 import io.pvedeploy.secrets.AgeIdentity;
 import io.pvedeploy.secrets.SecretStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,20 +50,8 @@ class DeployerLxcIT {
     DockerFixture.requireDockerAndCompose();
     String image = DockerFixture.tinyBusyboxImage();
     h = SandboxContainer.get();
-    Path bundle = Files.createDirectories(tmp.resolve("bundle"));
-    Files.createDirectories(bundle.resolve("www"));
     // No restart policy: after the container restarts, only the deployer brings the app back.
-    Files.writeString(bundle.resolve("compose.yaml"), """
-        version: "3.8"
-        services:
-          web:
-            image: %s
-            command: ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
-            ports: ["8080:8080"]
-            volumes:
-              - ./www:/www:ro
-        """.formatted(image));
-    Files.writeString(bundle.resolve("www/index.html"), "through the node\n");
+    Path bundle = SandboxContainer.httpdBundle(tmp, image, "through the node\n");
     confined = DeploymentSpec.builder(APP)
         .guest(GuestSpec.lxc(SandboxContainer.TEMPLATE).vmid(VMID).node("pve1").cores(2).memoryMb(1024).diskGb(8)
             .network(NetworkSpec.builder().staticIpv4(ADDRESS + "/24", "10.99.0.1")))

@@ -97,6 +97,27 @@ public final class SandboxContainer implements BeforeAllCallback {
   }
 
   /** Stops and destroys a guest a test made ({@code lxc::delete} or {@code qemu::delete}); nothing when it was never made. */
+  /**
+   * A one-service bundle in {@code dir}/bundle: busybox httpd serving {@code page} on port 8080,
+   * published on the guest's address, with no restart policy.
+   */
+  static Path httpdBundle(Path dir, String image, String page) throws java.io.IOException {
+    Path bundle = Files.createDirectories(dir.resolve("bundle"));
+    Files.createDirectories(bundle.resolve("www"));
+    Files.writeString(bundle.resolve("compose.yaml"), """
+        version: "3.8"
+        services:
+          web:
+            image: %s
+            command: ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+            ports: ["8080:8080"]
+            volumes:
+              - ./www:/www:ro
+        """.formatted(image));
+    Files.writeString(bundle.resolve("www/index.html"), page);
+    return bundle;
+  }
+
   static void destroy(GuestPower power, Deletion deletion) throws ProxmoxException {
     try {
       if (power.current().isRunning()) {
