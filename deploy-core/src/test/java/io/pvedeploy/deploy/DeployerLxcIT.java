@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * has no API for {@code lxc.apparmor.profile}, so the deployer writes it into the container's
  * config file on the node (the sandbox's node shell sees its /etc/pve stand-in), before the first
  * start. Dropping the opt-in removes the line and restarts the container, and the app, whose
- * service has no restart policy, is brought back up and answers again.
+ * service has no restart policy, is brought back up and answers again; so does setting back
+ * features someone changed by hand.
  */
 @Tag("integration")
 @ExtendWith(SandboxContainer.class)
@@ -125,6 +126,30 @@ class DeployerLxcIT {
     assertThat(result.services()).singleElement().satisfies(s -> assertThat(s.running()).isTrue());
     assertThat(ct.config().raw("lxc.apparmor.profile")).isEmpty();
     assertThat(nodeFile()).doesNotContain("lxc.apparmor.profile");
+    assertThat(page()).isEqualTo("through the node\n");
+    assertThat(deployer.plan(confined).hasChanges()).isFalse();
+  }
+
+  @Test
+  @Order(4)
+  void featuresChangedByHandAreSetBackAndTheContainerRestartedForThem() throws Exception {
+    // Drift: someone dropped keyctl. PVE keeps a running container's new features pending, so
+    // setting them back takes a restart; the app comes back up after it.
+    h.node().pctSet(VMID, java.util.Map.of("features", "nesting=1"));
+    Plan plan = deployer.plan(confined);
+    assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList()).singleElement()
+        .satisfies(s -> assertThat(s.changes()).containsExactly(
+            Change.update("features", "nesting=1", "keyctl=1,nesting=1")));
+
+    List<String> progress = new ArrayList<>();
+    DeploymentResult result = deployer.apply(confined, plan, e -> {
+      if (e instanceof ApplyEvent.StepProgress p) {
+        progress.add(p.message());
+      }
+    });
+    assertThat(progress).contains("restarting CT " + VMID + ": it takes its new features when it starts");
+    assertThat(result.services()).singleElement().satisfies(s -> assertThat(s.running()).isTrue());
+    assertThat(ct.config().features().render()).isEqualTo("keyctl=1,nesting=1");
     assertThat(page()).isEqualTo("through the node\n");
     assertThat(deployer.plan(confined).hasChanges()).isFalse();
   }

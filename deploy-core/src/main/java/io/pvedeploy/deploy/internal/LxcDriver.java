@@ -23,6 +23,7 @@ import io.pvedeploy.proxmox.NodeShellException;
 import io.pvedeploy.proxmox.PermissionDeniedException;
 import io.pvedeploy.proxmox.ProxmoxException;
 import io.pvedeploy.proxmox.Task;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -215,12 +216,19 @@ final class LxcDriver implements GuestDriver {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
         node.get().pctSet(observed.vmid(), features);
       }
-      boolean restart = false;
+      // PVE keeps a running container's new features pending (pve-container hotplugs only
+      // memory, network and mount points; cores, hostname, onboot and tags are plain config),
+      // and LXC reads raw keys at start: both take effect with a restart, not before.
+      List<String> atStart = new ArrayList<>();
+      if (featuresChange) {
+        atStart.add("features");
+      }
       if (step.changes().stream().anyMatch(c -> c.attribute().equals(Differ.APPARMOR_PROFILE))) {
         // After the API update above: this edit changes the config's digest.
         editApparmor(step, observed.vmid(), spec.guest().security().apparmorUnconfinedReason().isPresent(), listener);
-        restart = now.running();
+        atStart.add("AppArmor profile");
       }
+      boolean restart = now.running() && !atStart.isEmpty();
       if (step.changes().stream().anyMatch(c -> c.attribute().equals(DataVolumes.LXC_MOUNT))) {
         // PVE grows the volume and the filesystem on it, online.
         int gb = spec.guest().data().orElseThrow().sizeGb();
@@ -229,7 +237,7 @@ final class LxcDriver implements GuestDriver {
       }
       if (restart) {
         listener.accept(new ApplyEvent.StepProgress(step, "restarting CT " + observed.vmid()
-            + ": it takes its AppArmor profile when it starts"));
+            + ": it takes its new " + String.join(" and ", atStart) + " when it starts"));
         lxc.status().reboot().awaitSuccess(Deployment.TASK_WAIT);
         Deployment.awaitExec(shell);
       }
