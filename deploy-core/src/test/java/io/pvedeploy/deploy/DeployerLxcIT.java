@@ -111,7 +111,8 @@ class DeployerLxcIT {
     Plan plan = deployer.plan(confined);
     System.out.println("=== confined again\n" + plan.render());
     assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList()).singleElement()
-        .satisfies(s -> assertThat(s.changes()).containsExactly(Change.remove("lxc.apparmor.profile", "unconfined")));
+        .satisfies(s -> assertThat(s.changes()).containsExactly(Change.remove("lxc.apparmor.profile", "unconfined"),
+            Change.update("status", "running", "restarted")));
     assertThat(plan.warnings()).isEmpty();
 
     List<String> progress = new ArrayList<>();
@@ -139,7 +140,7 @@ class DeployerLxcIT {
     Plan plan = deployer.plan(confined);
     assertThat(plan.steps().stream().filter(s -> !(s instanceof PlanStep.NoOp)).toList()).singleElement()
         .satisfies(s -> assertThat(s.changes()).containsExactly(
-            Change.update("features", "nesting=1", "keyctl=1,nesting=1")));
+            Change.update("features", "nesting=1", "keyctl=1,nesting=1"), Change.update("status", "running", "restarted")));
 
     List<String> progress = new ArrayList<>();
     DeploymentResult result = deployer.apply(confined, plan, e -> {

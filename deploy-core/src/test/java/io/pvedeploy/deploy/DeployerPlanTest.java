@@ -356,22 +356,41 @@ class DeployerPlanTest {
 
   @Test
   void apparmorUnconfinedFollowsTheOptInOnAnExistingContainerAndLeavesOtherProfilesAlone() throws Exception {
+    Change restart = Change.update("status", "running", "restarted");
     assertThat(changed(Differ.plan(unconfined(), desired, deployedWithRaw(null)))).singleElement()
-        .satisfies(s -> assertThat(s.changes()).containsExactly(Change.set("lxc.apparmor.profile", "unconfined")));
+        .satisfies(s -> assertThat(s.changes()).containsExactly(Change.set("lxc.apparmor.profile", "unconfined"), restart));
     assertThat(changed(Differ.plan(unconfined(), desired, deployedWithRaw("lxc.apparmor.profile: unconfined"))))
         .isEmpty();
-    assertThat(changed(Differ.plan(spec, desired, deployedWithRaw("lxc.apparmor.profile: unconfined"))))
-        .singleElement().satisfies(s -> {
-          assertThat(s.changes()).containsExactly(Change.remove("lxc.apparmor.profile", "unconfined"));
-          assertThat(Differ.plan(spec, desired, deployedWithRaw("lxc.apparmor.profile: unconfined")).render())
-              .contains("- lxc.apparmor.profile = \"unconfined\"");
-        });
+    Plan confinedAgain = Differ.plan(spec, desired, deployedWithRaw("lxc.apparmor.profile: unconfined"));
+    assertThat(changed(confinedAgain)).singleElement().satisfies(s -> assertThat(s.changes())
+        .containsExactly(Change.remove("lxc.apparmor.profile", "unconfined"), restart));
+    assertThat(confinedAgain.render()).contains("- lxc.apparmor.profile = \"unconfined\" -> null")
+        .contains("~ status               = \"running\" -> \"restarted\"");
     // An admin's own profile is confinement too: without the opt-in it stays; with it, it goes.
     String custom = "lxc.cap.drop: sys_time\nlxc.apparmor.profile: lxc-container-default-cgns";
     assertThat(changed(Differ.plan(spec, desired, deployedWithRaw(custom)))).isEmpty();
     assertThat(changed(Differ.plan(unconfined(), desired, deployedWithRaw(custom)))).singleElement()
         .satisfies(s -> assertThat(s.changes()).containsExactly(
-            Change.update("lxc.apparmor.profile", "lxc-container-default-cgns", "unconfined")));
+            Change.update("lxc.apparmor.profile", "lxc-container-default-cgns", "unconfined"), restart));
+  }
+
+  @Test
+  void aRunningGuestIsShownRestartedOnlyForWhatItTakesAtStart() throws Exception {
+    Change restart = Change.update("status", "running", "restarted");
+    Map<String, String> v = new HashMap<>(config(2048).values());
+    v.put("features", "nesting=1");
+    v.put("memory", "1024");
+    Observed lxc = new Observed(161, "pve1", Optional.of(new Observed.GuestState("running",
+        Set.of(Differ.tag("shop")), new LxcConfig(v, "d"))), deployed(2048, IMAGE_ID).survey());
+    assertThat(Differ.plan(spec, desired, lxc).steps().get(0).changes()).containsExactly(
+        Change.update("memory", 1024, 2048), Change.update("features", "nesting=1", "keyctl=1,nesting=1"), restart);
+    assertThat(Differ.plan(spec, desired, deployed(1024, IMAGE_ID)).steps().get(0).changes())
+        .as("memory is hotplugged into a container").containsExactly(Change.update("memory", 1024, 2048));
+
+    Plan vm = Differ.plan(vmSpec(), desired, vm("running", vmConfig(Map.of("cores", "1"))));
+    assertThat(vm.steps().get(0).changes()).containsExactly(Change.update("cores", "1", 2), restart);
+    assertThat(Differ.plan(vmSpec(), desired, vm("running", vmConfig(Map.of("onboot", "0")))).steps().get(0).changes())
+        .containsExactly(Change.update("onboot", false, true));
   }
 
   // ------------------------------------------------------------------ data volumes

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Desired against observed: the steps of a plan, in the order they run. Pure: no I/O, so every
@@ -36,6 +37,15 @@ public final class Differ {
    */
   static final String APPARMOR_PROFILE = "lxc.apparmor.profile";
   static final String UNCONFINED = "unconfined";
+  /**
+   * What a running guest takes only when it starts. A container: pve-container hotplugs memory,
+   * network and mount points, keeps new features pending, and LXC reads raw keys at start. A VM:
+   * no CPU or memory hotplug by default, and cloud-init reads ipconfig0 at boot.
+   */
+  static final Set<String> LXC_AT_START = Set.of("features", APPARMOR_PROFILE);
+  static final Set<String> VM_AT_START = Set.of("cores", "memory", "net0", "ipconfig0");
+  /** The plan's line for a running guest the apply restarts. */
+  static final Change RESTART = Change.update("status", "running", "restarted");
   static final String UNKNOWN = "(unknown: guest not running)";
 
   private Differ() {}
@@ -221,7 +231,7 @@ public final class Differ {
     }
     apparmorChange(g, config).ifPresent(c::add);
     c.addAll(DataVolumes.updated(g, now, observed.survey()));
-    return update(spec, address, now, c);
+    return update(spec, address, now, c, LXC_AT_START);
   }
 
   /**
@@ -299,11 +309,17 @@ public final class Differ {
       c.add(Change.update("ipconfig0", ipNow, ipConfig));
     }
     c.addAll(DataVolumes.updated(g, now, observed.survey()));
-    return update(spec, address, now, c);
+    return update(spec, address, now, c, VM_AT_START);
   }
 
   /** The tag, {@code onboot} and status, which mean the same for every kind of guest, after {@code c}. */
-  private static PlanStep update(DeploymentSpec spec, String address, Observed.GuestState now, List<Change> c) {
+  /** Whether the apply of {@code step} restarts its running guest (the plan says so). */
+  public static boolean restarts(PlanStep step) {
+    return step.changes().contains(RESTART);
+  }
+
+  private static PlanStep update(DeploymentSpec spec, String address, Observed.GuestState now, List<Change> c,
+      Set<String> atStart) {
     if (!now.tags().contains(tag(spec.app()))) {
       c.add(Change.set("tags", tag(spec.app())));
     }
@@ -313,6 +329,8 @@ public final class Differ {
     }
     if (!now.running()) {
       c.add(Change.update("status", now.status(), "running"));
+    } else if (c.stream().anyMatch(x -> atStart.contains(x.attribute()))) {
+      c.add(RESTART);
     }
     return c.isEmpty() ? new PlanStep.NoOp(address) : new PlanStep.Update(address, c);
   }

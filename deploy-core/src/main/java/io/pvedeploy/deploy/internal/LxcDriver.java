@@ -216,9 +216,7 @@ final class LxcDriver implements GuestDriver {
         listener.accept(new ApplyEvent.StepProgress(step, "setting features " + features.render() + " (pct set)"));
         node.get().pctSet(observed.vmid(), features);
       }
-      // PVE keeps a running container's new features pending (pve-container hotplugs only
-      // memory, network and mount points; cores, hostname, onboot and tags are plain config),
-      // and LXC reads raw keys at start: both take effect with a restart, not before.
+      // What takes effect only at start (Differ.LXC_AT_START): the plan says when it restarts.
       List<String> atStart = new ArrayList<>();
       if (featuresChange) {
         atStart.add("features");
@@ -228,7 +226,7 @@ final class LxcDriver implements GuestDriver {
         editApparmor(step, observed.vmid(), spec.guest().security().apparmorUnconfinedReason().isPresent(), listener);
         atStart.add("AppArmor profile");
       }
-      boolean restart = now.running() && !atStart.isEmpty();
+      boolean restart = Differ.restarts(step);
       if (step.changes().stream().anyMatch(c -> c.attribute().equals(DataVolumes.LXC_MOUNT))) {
         // PVE grows the volume and the filesystem on it, online.
         int gb = spec.guest().data().orElseThrow().sizeGb();

@@ -22,7 +22,6 @@ import io.pvedeploy.proxmox.QemuConfig;
 import io.pvedeploy.proxmox.QemuNetwork;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,7 +35,6 @@ final class VmDriver implements GuestDriver {
   private static final List<String> BOOT_DISKS = List.of("scsi0", "virtio0", "sata0", "ide0");
   private static final Pattern SIZE = Pattern.compile("(?:^|,)size=(\\d+(?:\\.\\d+)?)([KMGT]?)(?:,|$)");
   /** Keys PVE applies to a running VM only at its next start (no CPU/memory hotplug by default). */
-  private static final Set<String> NEED_RESTART = Set.of("cores", "memory", "net0", "ipconfig0");
 
   private final Target target;
 
@@ -132,10 +130,9 @@ final class VmDriver implements GuestDriver {
     }
     Observed.GuestState now = observed.guest().orElseThrow();
     ConfigUpdate.Builder u = ConfigUpdate.builder().digest(now.digest());
-    boolean restart = false;
+    boolean restart = Differ.restarts(step);
     boolean data = false;
     for (Change c : step.changes()) {
-      restart |= NEED_RESTART.contains(c.attribute());
       data |= c.attribute().equals(DataVolumes.VM_DISK) || c.attribute().equals("data");
       switch (c.attribute()) {
         case "name" -> u.set("name", spec.hostname());
@@ -172,7 +169,7 @@ final class VmDriver implements GuestDriver {
     if (data) {
       prepareData(spec, step, shell, listener);
     }
-    return now.running() && restart;
+    return restart;
   }
 
   /** Formats (when blank), mounts and grows the VM's data disk, once the VM runs commands. */
