@@ -312,12 +312,16 @@ public final class Differ {
     return update(spec, address, now, c, VM_AT_START);
   }
 
-  /** The tag, {@code onboot} and status, which mean the same for every kind of guest, after {@code c}. */
   /** Whether the apply of {@code step} restarts its running guest (the plan says so). */
   public static boolean restarts(PlanStep step) {
     return step.changes().contains(RESTART);
   }
 
+  /**
+   * The tag, {@code onboot} and status, which mean the same for every kind of guest, after {@code
+   * c}: a stopped guest is started, a running one restarted when {@code c} changes something it
+   * takes only at start ({@code atStart}).
+   */
   private static PlanStep update(DeploymentSpec spec, String address, Observed.GuestState now, List<Change> c,
       Set<String> atStart) {
     if (!now.tags().contains(tag(spec.app()))) {

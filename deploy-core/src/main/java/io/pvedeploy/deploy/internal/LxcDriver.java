@@ -32,9 +32,10 @@ import java.util.function.Consumer;
 /**
  * An LXC container: made from an OS template through the API, with {@code keyctl=1} set through
  * the node's CLI ({@code pct set}, which PVE refuses to API tokens), {@code apparmorUnconfined} as
- * a raw line of its config file (no API has it), and entered with {@code pct exec} on the node. Needs the target's {@link NodeShell}, unless the target enters guests over
- * SSH ({@link io.pvedeploy.deploy.GuestSsh}): then the API sets every feature (which PVE allows
- * to root@pam only) and the container gets the key and has its host keys pinned at creation.
+ * a raw line of its config file (no API has it), and entered with {@code pct exec} on the node.
+ * Needs the target's {@link NodeShell}, unless the target enters guests over SSH ({@link
+ * io.pvedeploy.deploy.GuestSsh}): then the API sets every feature (which PVE allows to root@pam
+ * only) and the container gets the key and has its host keys pinned at creation.
  */
 final class LxcDriver implements GuestDriver {
   private final Target target;

@@ -34,7 +34,6 @@ final class VmDriver implements GuestDriver {
   /** The boot disk's candidates, in the order PVE's own {@code boot} default tries them. */
   private static final List<String> BOOT_DISKS = List.of("scsi0", "virtio0", "sata0", "ide0");
   private static final Pattern SIZE = Pattern.compile("(?:^|,)size=(\\d+(?:\\.\\d+)?)([KMGT]?)(?:,|$)");
-  /** Keys PVE applies to a running VM only at its next start (no CPU/memory hotplug by default). */
 
   private final Target target;
 
