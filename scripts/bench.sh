@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark harness by name: cluster-resources [guests] [iterations], image-transfer,
 # noop-reapply [iterations], secrets. Installs what the chosen harness needs (Debian, root), e.g.:
-#   bash scripts/bench.sh cluster-resources 5000 100
+#   bash scripts/bench.sh cluster-resources 5000 500
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/prerequisites.sh

@@ -1,6 +1,5 @@
 package io.pvedeploy.proxmox;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -73,7 +72,7 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
   private static final int TAGS = 16;
   private static final int POOL = 17;
 
-  private static final JsonScanNames FIELDS = JsonScanNames.of(
+  static final JsonScanNames FIELDS = JsonScanNames.of(
       "id", "type", "node", "vmid", "name", "storage", "status", "template", "lock", "cpu",
       "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime", "tags", "pool");
 
@@ -102,16 +101,9 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
    * (see {@link JsonScanner} for the figures).
    */
   static List<ClusterResource> readAll(JsonScanner reader) throws JsonScanException {
-    List<ClusterResource> out = new ArrayList<>();
     // Entries of one type have their members in one order: after the first, a member's comma,
-    // name and colon cost one compare.
-    JsonScanOrder order = new JsonScanOrder(FIELDS);
-    reader.beginArray();
-    while (reader.hasNext()) {
-      out.add(read(reader, order));
-    }
-    reader.endArray();
-    return out;
+    // name and colon cost one compare. A large cluster's list is read on two threads.
+    return JsonScanArrays.read(reader, () -> new JsonScanOrder(FIELDS), ClusterResource::read);
   }
 
   /**
@@ -122,7 +114,7 @@ public record ClusterResource(String id, String type, String node, int vmid, Str
    * reference stores into the heap (each a GC write barrier) before the record's own; measured,
    * ~0.05 ms less for 5,000 guests (~1.50 to ~1.44 ms for the scan alone).
    */
-  private static ClusterResource read(JsonScanner reader, JsonScanOrder order)
+  static ClusterResource read(JsonScanner reader, JsonScanOrder order)
       throws JsonScanException {
     String id = null;
     String type = null;

@@ -30,7 +30,8 @@ import java.nio.charset.StandardCharsets;
  * must come) is the caller's bug and throws {@link IllegalStateException}. Invalid UTF-8 inside
  * strings becomes U+FFFD, as {@code new String(bytes, UTF_8)} does.
  *
- * <p>Not thread-safe; one instance reads one document once.
+ * <p>Not thread-safe; one instance reads one document once. {@link JsonScanArrays} reads a long
+ * array's two halves with two instances over the same bytes, which no instance writes.
  */
 final class JsonScanner {
   /** What comes next, as {@link #peek()} sees it. */
@@ -525,6 +526,63 @@ final class JsonScanner {
       case 'n' -> literal(NULL, fallback);
       default -> skipContainerAt(b, fallback);
     };
+  }
+
+  // ---- one array read by two threads (JsonScanArrays) ----
+
+  /** The offset of the next byte to read. */
+  int position() {
+    return pos;
+  }
+
+  /** The bytes of the document not read yet. */
+  int remaining() {
+    return limit - pos;
+  }
+
+  /**
+   * The offset of the first comma at or after {@code from} that compact JSON writes between two
+   * objects ({@code },{}), or -1. A guess where the current array's elements could be split: the
+   * bytes may as well lie inside a string or a nested array, which only a scan of the array from
+   * its start can tell.
+   */
+  int guessObjectBoundary(int from) {
+    for (int i = Math.max(from, pos + 1); i < limit - 1; i++) {
+      if (in[i] == ',' && in[i - 1] == '}' && in[i + 1] == '{') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * A scanner of the same bytes that reads the current array on from the comma at {@code comma},
+   * as if everything before it were read: its elements, its end and whatever follows. It is right
+   * only if this scanner, reading on, stops at {@code comma} after an element; then {@link
+   * #resumeFrom} takes its place over.
+   */
+  JsonScanner continuationAt(int comma) {
+    if (scope != EMPTY_ARRAY && scope != NONEMPTY_ARRAY) {
+      throw new IllegalStateException("continuationAt() outside an array");
+    }
+    if (comma <= pos || comma >= limit || in[comma] != ',') {
+      throw new IllegalArgumentException("no comma at " + comma + " after " + pos);
+    }
+    JsonScanner next = new JsonScanner(in, limit);
+    next.pos = comma;
+    next.scope = NONEMPTY_ARRAY;
+    next.depth = depth;
+    System.arraycopy(scopes, 0, next.scopes, 0, depth);
+    return next;
+  }
+
+  /** Takes over where {@code continuation}, made at this scanner's position, has read to. */
+  void resumeFrom(JsonScanner continuation) {
+    if (continuation.in != in || continuation.depth != depth || scope != NONEMPTY_ARRAY) {
+      throw new IllegalStateException("resumeFrom() with a continuation of another array");
+    }
+    pos = continuation.pos;
+    scope = continuation.scope;
   }
 
   // ---- the separators and nesting around values ----
